@@ -121,8 +121,9 @@ type FieldSpec struct {
 	NotNull     bool
 	MaxLength   int
 	// DefaultNull is the value stored for a missing or null input, already
-	// converted to the column's storage family (int64, float64, string or
-	// []byte). Pinot's defaults apply when the JSON gives none.
+	// converted to the column's storage family: int64, float64 or string
+	// (BYTES as raw bytes in a string). Pinot's defaults apply when the
+	// JSON gives none.
 	DefaultNull any
 	// Format and Granularity are set for date-time fields, verbatim from
 	// the schema (e.g. "1:MILLISECONDS:EPOCH", "1:MILLISECONDS").

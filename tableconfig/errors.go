@@ -1,0 +1,24 @@
+package tableconfig
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrInvalid is matched (errors.Is) by every error of Parse and Validate:
+// the table config document or value is wrong. APIs map it to HTTP 400.
+// The errors also unwrap to *strictjson.SyntaxError,
+// *strictjson.UnknownFieldError or *strictjson.TypeError where one of
+// those is the cause.
+var ErrInvalid = errors.New("invalid table config")
+
+// invalidError keeps the message of its cause and adds ErrInvalid to the
+// chain without changing the text.
+type invalidError struct{ err error }
+
+func (e *invalidError) Error() string   { return e.err.Error() }
+func (e *invalidError) Unwrap() []error { return []error{e.err, ErrInvalid} }
+
+func invalidf(format string, args ...any) error {
+	return &invalidError{err: fmt.Errorf(format, args...)}
+}
