@@ -14,13 +14,18 @@ const BatchSize = 1024
 // and BYTES as raw bytes). Nulls is nil when no row is null; otherwise
 // Nulls[i] marks row i null and the value slot holds a zero value.
 //
+// A multi-value vector (a batch of a multi-value column) holds every row's
+// values back to back, and row i's values are at Offsets[i]:Offsets[i+1];
+// Offsets is nil for single-value vectors.
+//
 // A Vector is reused from batch to batch: Reset keeps the capacity.
 type Vector struct {
-	Type  schema.DataType
-	I64   []int64
-	F64   []float64
-	Str   []string
-	Nulls []bool
+	Type    schema.DataType
+	I64     []int64
+	F64     []float64
+	Str     []string
+	Nulls   []bool
+	Offsets []uint32
 }
 
 // New returns an empty vector of type t with room for BatchSize rows.
@@ -34,8 +39,8 @@ func New(t schema.DataType) *Vector {
 // unspecified and Nulls is cleared to nil.
 func (v *Vector) Reset(t schema.DataType, n int) {
 	v.Type = t
-	v.Nulls = v.Nulls[:0]
 	v.Nulls = nil
+	v.Offsets = nil
 	switch t.Storage() {
 	case schema.StorageInt64:
 		v.I64 = grow(v.I64, n)
@@ -48,6 +53,9 @@ func (v *Vector) Reset(t schema.DataType, n int) {
 
 // Len is the number of rows.
 func (v *Vector) Len() int {
+	if v.Offsets != nil {
+		return len(v.Offsets) - 1
+	}
 	switch v.Type.Storage() {
 	case schema.StorageInt64:
 		return len(v.I64)

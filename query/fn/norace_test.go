@@ -1,0 +1,5 @@
+//go:build !race
+
+package fn
+
+const raceEnabled = false
