@@ -1,0 +1,509 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tannin-db/tannin/query/sql"
+	"github.com/tannin-db/tannin/query/vec"
+	"github.com/tannin-db/tannin/schema"
+	"github.com/tannin-db/tannin/segment"
+)
+
+// Query parses, plans and runs one SQL query over t.
+func Query(ctx context.Context, t *Table, query string) (*Result, error) {
+	st, err := sql.Parse(query)
+	if err != nil {
+		return nil, err
+	}
+	return Run(ctx, t, st)
+}
+
+// Run executes a parsed statement over t.
+func Run(ctx context.Context, t *Table, st *sql.Statement) (*Result, error) {
+	p, err := planQuery(t, st)
+	if err != nil {
+		return nil, err
+	}
+	if p.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.timeout)
+		defer cancel()
+	}
+	if p.explain {
+		return p.explainResult(), nil
+	}
+	res, err := p.execute(ctx)
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && p.timeout > 0 {
+		return nil, fmt.Errorf("query timed out after %v (timeoutMs)", p.timeout)
+	}
+	return res, err
+}
+
+// segResult is what one segment contributes.
+type segResult struct {
+	groups *groupTable // aggregation
+	rows   *rowSet     // selection
+	stats  Stats
+}
+
+func (p *plan) execute(ctx context.Context) (*Result, error) {
+	segs := p.table.Segments
+	results := make([]*segResult, len(segs))
+	var total Stats
+	total.NumSegmentsQueried = len(segs)
+	for _, s := range segs {
+		total.TotalDocs += int64(s.NumDocs())
+	}
+	// A selection without ORDER BY stops once enough rows were collected.
+	var collected atomic.Int64
+	want := p.limit + p.offset
+
+	workers := min(runtime.GOMAXPROCS(0), len(segs))
+	next := atomic.Int64{}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(segs) {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				if !p.aggregate && len(p.orderBy) == 0 && collected.Load() >= want {
+					results[i] = &segResult{}
+					continue
+				}
+				r, err := p.runSegment(ctx, segs[i], &collected)
+				if err != nil {
+					errs[w] = fmt.Errorf("segment %q: %w", segs[i].Name(), err)
+					return
+				}
+				results[i] = r
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		if r == nil {
+			continue
+		}
+		total.NumSegmentsProcessed += r.stats.NumSegmentsProcessed
+		total.NumSegmentsMatched += r.stats.NumSegmentsMatched
+		total.NumDocsScanned += r.stats.NumDocsScanned
+		total.NumEntriesScannedInFilter += r.stats.NumEntriesScannedInFilter
+		total.NumEntriesScannedPostFilter += r.stats.NumEntriesScannedPostFilter
+	}
+	var res *Result
+	var err error
+	if p.aggregate {
+		res, err = p.reduceGroups(results)
+	} else {
+		res, err = p.reduceRows(results)
+	}
+	if err != nil {
+		return nil, err
+	}
+	total.NumGroupsLimitReached = res.Stats.NumGroupsLimitReached
+	res.Stats = total
+	return res, nil
+}
+
+func (p *plan) runSegment(ctx context.Context, seg segment.Segment, collected *atomic.Int64) (*segResult, error) {
+	r := &segResult{}
+	if p.prune(seg) {
+		return r, nil
+	}
+	r.stats.NumSegmentsProcessed = 1
+	fc := &filterCtx{seg: seg, numDocs: seg.NumDocs(), buf: make([]uint32, vec.BatchSize)}
+	ds, err := evalFilter(p.table.Schema, seg, p.where, fc)
+	if err != nil {
+		return nil, err
+	}
+	r.stats.NumEntriesScannedInFilter = fc.entriesScanned
+	matched := ds.cardinality(fc.numDocs)
+	r.stats.NumDocsScanned = int64(matched)
+	if matched > 0 {
+		r.stats.NumSegmentsMatched = 1
+	}
+	if p.aggregate {
+		r.groups, err = p.aggregateSegment(ctx, seg, ds, fc, &r.stats)
+	} else {
+		r.rows, err = p.selectSegment(ctx, seg, ds, fc, collected, &r.stats)
+	}
+	return r, err
+}
+
+// aggregateSegment folds the matching documents into groups.
+func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds docSet, fc *filterCtx, st *Stats) (*groupTable, error) {
+	c := newCompiler(p.table.Schema)
+	argNodes := make([]node, len(p.aggs))
+	filterNodes := make([]node, len(p.aggs))
+	accs := make([]accumulator, len(p.aggs))
+	for i, a := range p.aggs {
+		accs[i] = a.newAccumulator()
+		if a.arg != nil {
+			n, err := c.compile(a.arg)
+			if err != nil {
+				return nil, err
+			}
+			argNodes[i] = n
+		}
+		if a.filter != nil {
+			n, err := c.compile(a.filter)
+			if err != nil {
+				return nil, err
+			}
+			filterNodes[i] = n
+		}
+	}
+	var keys []*keyCol
+	for _, g := range p.groupBy {
+		k := &keyCol{}
+		if ref, ok := g.(*sql.ColumnRef); ok {
+			col := seg.Column(ref.Name)
+			if col != nil && col.Dictionary() != nil && col.Meta().SingleValue {
+				k.col, k.dict = col, col.Dictionary()
+				k.t = p.table.Schema.Field(ref.Name).DataType
+				k.card = uint64(k.dict.Len()) + 1 // + the null key
+				keys = append(keys, k)
+				continue
+			}
+		}
+		n, err := c.compile(g)
+		if err != nil {
+			return nil, err
+		}
+		k.node, k.t = n, n.typ()
+		k.local = newLocalDict(k.t)
+		keys = append(keys, k)
+	}
+	var grouper *segmentGrouper
+	if len(keys) > 0 {
+		grouper = newSegmentGrouper(keys, accs, p.numGroupsLimit)
+	} else {
+		for _, a := range accs {
+			a.resize(1)
+		}
+	}
+	b := c.newBatch(seg)
+	mask := make([]bool, vec.BatchSize)
+	err := forEachBatch(ds, fc.numDocs, fc.buf, func(docs []uint32) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b.reset(docs)
+		var groups []uint32
+		var valid []bool
+		if grouper != nil {
+			var err error
+			if groups, valid, err = grouper.assign(b); err != nil {
+				return err
+			}
+		}
+		for i, a := range accs {
+			var v *vec.Vector
+			if argNodes[i] != nil {
+				var err error
+				if v, err = argNodes[i].eval(b); err != nil {
+					return err
+				}
+			}
+			m := valid
+			if filterNodes[i] != nil {
+				fv, err := filterNodes[i].eval(b)
+				if err != nil {
+					return err
+				}
+				m = mask[:b.n]
+				for j := range m {
+					m[j] = truth(fv, j) == 1 && (valid == nil || valid[j])
+				}
+			}
+			a.add(b.n, groups, v, m)
+		}
+		st.NumEntriesScannedPostFilter += int64(b.n * len(b.cols))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if grouper != nil {
+		return grouper.finish(), nil
+	}
+	return &groupTable{accs: accs, n: 1}, nil
+}
+
+// reduceGroups merges the segments' groups, then applies HAVING, ORDER BY,
+// OFFSET and LIMIT and evaluates the select list.
+func (p *plan) reduceGroups(results []*segResult) (*Result, error) {
+	keyTypes := make([]schema.DataType, len(p.groupBy))
+	pc, slotTypes := p.postAggCompiler()
+	copy(keyTypes, slotTypes[:len(p.groupBy)])
+	accs := make([]accumulator, len(p.aggs))
+	for i, a := range p.aggs {
+		accs[i] = a.newAccumulator()
+	}
+	m := newMerger(keyTypes, accs)
+	for _, r := range results {
+		if r != nil && r.groups != nil {
+			if len(p.groupBy) == 0 {
+				for i, a := range m.out.accs {
+					a.merge(0, r.groups.accs[i], 0)
+				}
+				continue
+			}
+			m.add(r.groups)
+		}
+	}
+	t := m.out
+	// Slots: group keys, then aggregate results.
+	n := t.n
+	slots := make([]*vec.Vector, len(slotTypes))
+	for i, k := range t.keys {
+		slots[i] = vec.New(k.t)
+		k.toVector(slots[i])
+	}
+	for i, a := range accs {
+		v := vec.New(slotTypes[len(p.groupBy)+i])
+		v.Reset(v.Type, n)
+		for g := 0; g < n; g++ {
+			a.result(g, v, g)
+		}
+		slots[len(p.groupBy)+i] = v
+	}
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
+	}
+	b := &batch{n: n, slots: slots}
+	if p.having != nil {
+		hn, err := pc.compile(p.having)
+		if err != nil {
+			return nil, err
+		}
+		hv, err := hn.eval(b)
+		if err != nil {
+			return nil, err
+		}
+		kept := rows[:0]
+		for _, r := range rows {
+			if truth(hv, r) == 1 {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+	}
+	items := make([]*vec.Vector, len(p.items))
+	for i, it := range p.items {
+		nd, err := pc.compile(it.expr)
+		if err != nil {
+			return nil, err
+		}
+		v, err := nd.eval(b)
+		if err != nil {
+			return nil, err
+		}
+		items[i] = cloneVector(v)
+	}
+	if len(p.orderBy) > 0 {
+		keys := make([]*vec.Vector, len(p.orderBy))
+		for i, o := range p.orderBy {
+			nd, err := pc.compile(o.Expr)
+			if err != nil {
+				return nil, err
+			}
+			v, err := nd.eval(b)
+			if err != nil {
+				return nil, err
+			}
+			keys[i] = cloneVector(v)
+		}
+		if p.distinct {
+			sortRows(rows, keys, p.orderBy)
+		} else {
+			rows = topRows(rows, keys, p.orderBy, int(p.offset+p.limit))
+		}
+	}
+	res := p.newResult(items)
+	if p.distinct {
+		rows = distinctRows(rows, items)
+	}
+	rows = window(rows, p.offset, p.limit)
+	for _, r := range rows {
+		res.Rows = append(res.Rows, rowValues(items, r))
+	}
+	res.Stats.NumGroupsLimitReached = t.limitReached
+	return res, nil
+}
+
+func window(rows []int, offset, limit int64) []int {
+	if offset >= int64(len(rows)) {
+		return nil
+	}
+	rows = rows[offset:]
+	if limit < int64(len(rows)) {
+		rows = rows[:limit]
+	}
+	return rows
+}
+
+func distinctRows(rows []int, items []*vec.Vector) []int {
+	seen := map[string]bool{}
+	var buf []byte
+	out := rows[:0]
+	for _, r := range rows {
+		buf = buf[:0]
+		for _, v := range items {
+			buf = appendVecKey(buf, v, r)
+		}
+		if !seen[string(buf)] {
+			seen[string(buf)] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func appendVecKey(dst []byte, v *vec.Vector, i int) []byte {
+	if v.IsNull(i) {
+		return append(dst, 0)
+	}
+	dst = append(dst, 1)
+	dst = appendValueKey(dst, v, i)
+	return append(dst, 0xff)
+}
+
+func cloneVector(v *vec.Vector) *vec.Vector {
+	c := &vec.Vector{Type: v.Type}
+	c.I64 = append([]int64(nil), v.I64...)
+	c.F64 = append([]float64(nil), v.F64...)
+	c.Str = append([]string(nil), v.Str...)
+	if v.Nulls != nil {
+		c.Nulls = append([]bool(nil), v.Nulls...)
+	}
+	return c
+}
+
+// sortRows orders row numbers by the key vectors. NULLs sort last
+// ascending and first descending unless NULLS FIRST/LAST says otherwise.
+func sortRows(rows []int, keys []*vec.Vector, order []sql.OrderItem) {
+	sort.SliceStable(rows, func(a, b int) bool {
+		return compareRows(keys, order, rows[a], rows[b]) < 0
+	})
+}
+
+func compareRows(keys []*vec.Vector, order []sql.OrderItem, a, b int) int {
+	for k, v := range keys {
+		c := compareVecValues(v, a, v, b, order[k])
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func compareVecValues(va *vec.Vector, a int, vb *vec.Vector, b int, o sql.OrderItem) int {
+	na, nb := va.IsNull(a), vb.IsNull(b)
+	nullsFirst := o.Desc
+	if o.NullsFirst != nil {
+		nullsFirst = *o.NullsFirst
+	}
+	if na || nb {
+		if na && nb {
+			return 0
+		}
+		if na == nullsFirst {
+			return -1
+		}
+		return 1
+	}
+	var c int
+	switch va.Type.Storage() {
+	case schema.StorageInt64:
+		c = cmp3(va.I64[a], vb.I64[b])
+	case schema.StorageFloat64:
+		c = cmp3(va.F64[a], vb.F64[b])
+	default:
+		c = strings.Compare(va.Str[a], vb.Str[b])
+	}
+	if o.Desc {
+		c = -c
+	}
+	return c
+}
+
+func (p *plan) newResult(items []*vec.Vector) *Result {
+	res := &Result{}
+	for i, it := range p.items {
+		res.Columns = append(res.Columns, it.name)
+		res.Types = append(res.Types, items[i].Type)
+		mv := false
+		if ref, ok := it.expr.(*sql.ColumnRef); ok && !p.aggregate {
+			f := p.table.Schema.Field(ref.Name)
+			mv = f != nil && !f.SingleValue
+		}
+		res.MultiValue = append(res.MultiValue, mv)
+	}
+	return res
+}
+
+// rowValues converts row r of the vectors to Go values (see Result).
+func rowValues(items []*vec.Vector, r int) []any {
+	row := make([]any, len(items))
+	for i, v := range items {
+		row[i] = valueAt(v, r)
+	}
+	return row
+}
+
+func valueAt(v *vec.Vector, r int) any {
+	if v.Offsets != nil {
+		lo, hi := v.Offsets[r], v.Offsets[r+1]
+		switch v.Type.Storage() {
+		case schema.StorageInt64:
+			return slices.Clone(v.I64[lo:hi])
+		case schema.StorageFloat64:
+			return slices.Clone(v.F64[lo:hi])
+		default:
+			out := make([]string, hi-lo)
+			for i, s := range v.Str[lo:hi] {
+				out[i] = strings.Clone(s)
+			}
+			return out
+		}
+	}
+	if v.IsNull(r) {
+		return nil
+	}
+	switch v.Type {
+	case schema.TypeBoolean:
+		return v.I64[r] != 0
+	case schema.TypeBytes:
+		return []byte(v.Str[r])
+	}
+	switch v.Type.Storage() {
+	case schema.StorageInt64:
+		return v.I64[r]
+	case schema.StorageFloat64:
+		return v.F64[r]
+	default:
+		return strings.Clone(v.Str[r])
+	}
+}

@@ -1,0 +1,449 @@
+package exec
+
+import (
+	"encoding/binary"
+	"math"
+	"math/bits"
+	"strings"
+
+	"github.com/tannin-db/tannin/query/vec"
+	"github.com/tannin-db/tannin/schema"
+	"github.com/tannin-db/tannin/segment"
+)
+
+// denseGroupLimit bounds the directly indexed group array: below it, the
+// combined dictionary ids of the keys index an array, with no hashing.
+const denseGroupLimit = 1 << 18
+
+// keyCol produces one group-by key's per-row ids for a segment. A key that
+// is a dictionary column uses the dictionary ids (null gets id
+// cardinality); any other key gets ids from a segment-local dictionary of
+// the values it has seen.
+type keyCol struct {
+	t schema.DataType
+	// Dictionary key.
+	col  segment.Column
+	dict *segment.Dictionary
+	// Expression key.
+	node   node
+	local  *localDict
+	ids    []uint32
+	nullsV *vec.Vector
+	card   uint64 // ids are < card (dictionary keys only)
+}
+
+// localDict numbers distinct values in arrival order.
+type localDict struct {
+	t      schema.DataType
+	ints   map[int64]uint32
+	flts   map[uint64]uint32
+	strs   map[string]uint32
+	vals   *keyValues
+	nullID int64
+}
+
+func newLocalDict(t schema.DataType) *localDict {
+	d := &localDict{t: t, vals: newKeyValues(t), nullID: -1}
+	switch t.Storage() {
+	case schema.StorageInt64:
+		d.ints = map[int64]uint32{}
+	case schema.StorageFloat64:
+		d.flts = map[uint64]uint32{}
+	default:
+		d.strs = map[string]uint32{}
+	}
+	return d
+}
+
+func (d *localDict) idsOf(v *vec.Vector, n int, ids []uint32) {
+	for i := 0; i < n; i++ {
+		if v.IsNull(i) {
+			if d.nullID < 0 {
+				d.nullID = int64(d.vals.len())
+				d.vals.appendNull()
+			}
+			ids[i] = uint32(d.nullID)
+			continue
+		}
+		switch d.t.Storage() {
+		case schema.StorageInt64:
+			x := v.I64[i]
+			id, ok := d.ints[x]
+			if !ok {
+				id = uint32(d.vals.len())
+				d.ints[x] = id
+				d.vals.ints = append(d.vals.ints, x)
+				d.vals.nulls = append(d.vals.nulls, false)
+			}
+			ids[i] = id
+		case schema.StorageFloat64:
+			x := v.F64[i]
+			k := math.Float64bits(x)
+			if x == 0 {
+				k = 0 // -0 and +0 group together
+			}
+			id, ok := d.flts[k]
+			if !ok {
+				id = uint32(d.vals.len())
+				d.flts[k] = id
+				d.vals.flts = append(d.vals.flts, x)
+				d.vals.nulls = append(d.vals.nulls, false)
+			}
+			ids[i] = id
+		default:
+			s := v.Str[i]
+			id, ok := d.strs[s]
+			if !ok {
+				id = uint32(d.vals.len())
+				s = strings.Clone(s)
+				d.strs[s] = id
+				d.vals.strs = append(d.vals.strs, s)
+				d.vals.nulls = append(d.vals.nulls, false)
+			}
+			ids[i] = id
+		}
+	}
+}
+
+// keyValues is a column of group-key values.
+type keyValues struct {
+	t     schema.DataType
+	ints  []int64
+	flts  []float64
+	strs  []string
+	nulls []bool
+}
+
+func newKeyValues(t schema.DataType) *keyValues { return &keyValues{t: t} }
+
+func (k *keyValues) len() int { return len(k.nulls) }
+
+func (k *keyValues) appendNull() {
+	switch k.t.Storage() {
+	case schema.StorageInt64:
+		k.ints = append(k.ints, 0)
+	case schema.StorageFloat64:
+		k.flts = append(k.flts, 0)
+	default:
+		k.strs = append(k.strs, "")
+	}
+	k.nulls = append(k.nulls, true)
+}
+
+func (k *keyValues) appendFrom(o *keyValues, i int) {
+	switch k.t.Storage() {
+	case schema.StorageInt64:
+		k.ints = append(k.ints, o.ints[i])
+	case schema.StorageFloat64:
+		k.flts = append(k.flts, o.flts[i])
+	default:
+		k.strs = append(k.strs, o.strs[i])
+	}
+	k.nulls = append(k.nulls, o.nulls[i])
+}
+
+// appendKey appends row i's canonical bytes to dst (for merging groups
+// across segments by value).
+func (k *keyValues) appendKey(dst []byte, i int) []byte {
+	if k.nulls[i] {
+		return append(dst, 0)
+	}
+	dst = append(dst, 1)
+	switch k.t.Storage() {
+	case schema.StorageInt64:
+		return binary.LittleEndian.AppendUint64(dst, uint64(k.ints[i]))
+	case schema.StorageFloat64:
+		f := k.flts[i]
+		if f == 0 {
+			f = 0
+		}
+		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
+	default:
+		dst = binary.AppendUvarint(dst, uint64(len(k.strs[i])))
+		return append(dst, k.strs[i]...)
+	}
+}
+
+// toVector copies the values into v.
+func (k *keyValues) toVector(v *vec.Vector) {
+	n := k.len()
+	v.Reset(k.t, n)
+	switch k.t.Storage() {
+	case schema.StorageInt64:
+		copy(v.I64, k.ints)
+	case schema.StorageFloat64:
+		copy(v.F64, k.flts)
+	default:
+		copy(v.Str, k.strs)
+	}
+	for i, isNull := range k.nulls {
+		if isNull {
+			v.SetNull(i)
+		}
+	}
+}
+
+// groupTable maps key tuples to dense group numbers and holds the
+// aggregates' accumulators. The per-segment table addresses groups by key
+// ids; the merged table by key values.
+type groupTable struct {
+	keys []*keyValues
+	accs []accumulator
+	n    int
+
+	// Per-segment addressing.
+	dense  []int32
+	packed map[uint64]uint32
+	bytes  map[string]uint32
+	// packing: bit offset of each key in the packed id.
+	shifts []uint
+	// keyIDs of each group, to materialise key values at the end.
+	groupIDs [][]uint32
+
+	limit        int
+	limitReached bool
+}
+
+// segmentGrouper groups one segment's rows.
+type segmentGrouper struct {
+	keys   []*keyCol
+	table  *groupTable
+	mode   int // 0 dense, 1 packed, 2 bytes
+	groups []uint32
+	buf    []byte
+	valid  []bool
+}
+
+func newSegmentGrouper(keys []*keyCol, accs []accumulator, limit int) *segmentGrouper {
+	g := &segmentGrouper{keys: keys, table: &groupTable{accs: accs, limit: limit}}
+	g.table.groupIDs = make([][]uint32, len(keys))
+	allDict := true
+	product := uint64(1)
+	totalBits := uint(0)
+	for _, k := range keys {
+		k.ids = make([]uint32, vec.BatchSize)
+		if k.dict == nil {
+			allDict = false
+			totalBits += 32
+			continue
+		}
+		product *= k.card
+		if product > denseGroupLimit {
+			allDict = false
+		}
+		totalBits += uint(bits.Len64(k.card))
+	}
+	switch {
+	case allDict && product <= denseGroupLimit:
+		g.mode = 0
+		g.table.dense = make([]int32, product)
+		for i := range g.table.dense {
+			g.table.dense[i] = -1
+		}
+	case totalBits <= 64:
+		g.mode = 1
+		g.table.packed = map[uint64]uint32{}
+		shift := uint(0)
+		for _, k := range keys {
+			g.table.shifts = append(g.table.shifts, shift)
+			if k.dict != nil {
+				shift += uint(bits.Len64(k.card))
+			} else {
+				shift += 32
+			}
+		}
+	default:
+		g.mode = 2
+		g.table.bytes = map[string]uint32{}
+	}
+	return g
+}
+
+// assign computes the group of each row of the batch, creating groups as
+// needed. valid[i] is false for a row whose new group exceeded the limit.
+func (g *segmentGrouper) assign(b *batch) ([]uint32, []bool, error) {
+	n := b.n
+	for _, k := range g.keys {
+		if k.dict != nil {
+			k.col.DictIDs(b.docs, k.ids)
+			if nulls := k.col.Nulls(); nulls != nil && !nulls.IsEmpty() {
+				if k.nullsV == nil {
+					k.nullsV = vec.New(schema.TypeBoolean)
+				}
+				k.nullsV.Reset(schema.TypeBoolean, n)
+				markNulls(nulls, b.docs, k.nullsV)
+				if k.nullsV.Nulls != nil {
+					for i, isNull := range k.nullsV.Nulls {
+						if isNull {
+							k.ids[i] = uint32(k.card - 1)
+						}
+					}
+				}
+			}
+			continue
+		}
+		v, err := k.node.eval(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		k.local.idsOf(v, n, k.ids)
+	}
+	if cap(g.groups) < n {
+		g.groups = make([]uint32, n)
+		g.valid = make([]bool, n)
+	}
+	groups := g.groups[:n]
+	valid := g.valid[:n]
+	t := g.table
+	allValid := true
+	for i := 0; i < n; i++ {
+		var gid int64 = -1
+		switch g.mode {
+		case 0:
+			idx := uint64(0)
+			for _, k := range g.keys {
+				idx = idx*k.card + uint64(k.ids[i])
+			}
+			if d := t.dense[idx]; d >= 0 {
+				gid = int64(d)
+			} else if gid = g.newGroup(i); gid >= 0 {
+				t.dense[idx] = int32(gid)
+			}
+		case 1:
+			var p uint64
+			for j, k := range g.keys {
+				p |= uint64(k.ids[i]) << t.shifts[j]
+			}
+			if d, ok := t.packed[p]; ok {
+				gid = int64(d)
+			} else if gid = g.newGroup(i); gid >= 0 {
+				t.packed[p] = uint32(gid)
+			}
+		default:
+			g.buf = g.buf[:0]
+			for _, k := range g.keys {
+				g.buf = binary.LittleEndian.AppendUint32(g.buf, k.ids[i])
+			}
+			if d, ok := t.bytes[string(g.buf)]; ok {
+				gid = int64(d)
+			} else if gid = g.newGroup(i); gid >= 0 {
+				t.bytes[string(g.buf)] = uint32(gid)
+			}
+		}
+		if gid < 0 {
+			valid[i] = false
+			allValid = false
+			groups[i] = 0
+			continue
+		}
+		valid[i] = true
+		groups[i] = uint32(gid)
+	}
+	if allValid {
+		valid = nil
+	}
+	return groups, valid, nil
+}
+
+func (g *segmentGrouper) newGroup(row int) int64 {
+	t := g.table
+	if t.n >= t.limit {
+		t.limitReached = true
+		return -1
+	}
+	gid := t.n
+	t.n++
+	for j, k := range g.keys {
+		t.groupIDs[j] = append(t.groupIDs[j], k.ids[row])
+	}
+	for _, a := range t.accs {
+		a.resize(t.n)
+	}
+	return int64(gid)
+}
+
+// finish materialises the key values of every group.
+func (g *segmentGrouper) finish() *groupTable {
+	t := g.table
+	t.keys = make([]*keyValues, len(g.keys))
+	for j, k := range g.keys {
+		kv := newKeyValues(k.t)
+		ids := t.groupIDs[j]
+		if k.dict != nil {
+			nullID := uint32(k.card - 1)
+			for _, id := range ids {
+				if id == nullID {
+					kv.appendNull()
+					continue
+				}
+				switch k.t.Storage() {
+				case schema.StorageInt64:
+					kv.ints = append(kv.ints, k.dict.Ints[id])
+				case schema.StorageFloat64:
+					kv.flts = append(kv.flts, k.dict.Floats[id])
+				default:
+					kv.strs = append(kv.strs, strings.Clone(k.dict.Strs[id]))
+				}
+				kv.nulls = append(kv.nulls, false)
+			}
+		} else {
+			for _, id := range ids {
+				kv.appendFrom(k.local.vals, int(id))
+			}
+		}
+		t.keys[j] = kv
+	}
+	t.dense, t.packed, t.bytes, t.groupIDs = nil, nil, nil, nil
+	return t
+}
+
+// merger combines per-segment group tables by key value.
+type merger struct {
+	out   *groupTable
+	index map[string]uint32
+	buf   []byte
+}
+
+func newMerger(keyTypes []schema.DataType, accs []accumulator) *merger {
+	m := &merger{out: &groupTable{accs: accs}, index: map[string]uint32{}}
+	for _, t := range keyTypes {
+		m.out.keys = append(m.out.keys, newKeyValues(t))
+	}
+	if len(keyTypes) == 0 {
+		// An aggregation without GROUP BY has exactly one group, even
+		// over no rows.
+		m.out.n = 1
+		m.index[""] = 0
+		for _, a := range accs {
+			a.resize(1)
+		}
+	}
+	return m
+}
+
+func (m *merger) add(t *groupTable) {
+	if t.limitReached {
+		m.out.limitReached = true
+	}
+	for g := 0; g < t.n; g++ {
+		m.buf = m.buf[:0]
+		for _, k := range t.keys {
+			m.buf = k.appendKey(m.buf, g)
+		}
+		dst, ok := m.index[string(m.buf)]
+		if !ok {
+			dst = uint32(m.out.n)
+			m.out.n++
+			m.index[string(m.buf)] = dst
+			for j, k := range m.out.keys {
+				k.appendFrom(t.keys[j], g)
+			}
+			for _, a := range m.out.accs {
+				a.resize(m.out.n)
+			}
+		}
+		for i, a := range m.out.accs {
+			a.merge(int(dst), t.accs[i], g)
+		}
+	}
+}

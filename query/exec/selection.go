@@ -1,0 +1,306 @@
+package exec
+
+import (
+	"context"
+	"sort"
+	"sync/atomic"
+
+	"github.com/tannin-db/tannin/query/vec"
+	"github.com/tannin-db/tannin/schema"
+	"github.com/tannin-db/tannin/segment"
+)
+
+// rowSet is a segment's contribution to a selection query: projected
+// values (and ORDER BY keys) of its surviving rows, column by column.
+type rowSet struct {
+	items []*vec.Vector
+	keys  []*vec.Vector
+	n     int
+}
+
+// appendRows appends rows idx of src to dst (all of src when idx is nil).
+func appendRows(dst, src *vec.Vector, n int, idx []int) {
+	if src.Offsets != nil {
+		appendMVRows(dst, src, n, idx)
+		return
+	}
+	add := func(i int) {
+		switch src.Type.Storage() {
+		case schema.StorageInt64:
+			dst.I64 = append(dst.I64, src.I64[i])
+		case schema.StorageFloat64:
+			dst.F64 = append(dst.F64, src.F64[i])
+		default:
+			dst.Str = append(dst.Str, src.Str[i])
+		}
+		if src.IsNull(i) || dst.Nulls != nil {
+			if dst.Nulls == nil {
+				dst.Nulls = make([]bool, dst.Len()-1, dst.Len())
+			}
+			dst.Nulls = append(dst.Nulls, src.IsNull(i))
+		}
+	}
+	if idx == nil {
+		for i := 0; i < n; i++ {
+			add(i)
+		}
+		return
+	}
+	for _, i := range idx {
+		add(i)
+	}
+}
+
+func emptyLike(v *vec.Vector) *vec.Vector {
+	e := &vec.Vector{Type: v.Type}
+	return e
+}
+
+// selectSegment collects the rows of a selection query. Without ORDER BY
+// it stops after LIMIT+OFFSET rows; with ORDER BY it keeps the top rows by
+// their sort keys and projects only those.
+func (p *plan) selectSegment(ctx context.Context, seg segment.Segment, ds docSet, fc *filterCtx, collected *atomic.Int64, st *Stats) (*rowSet, error) {
+	want := int(p.limit + p.offset)
+	c := newCompiler(p.table.Schema)
+	items := make([]node, len(p.items))
+	for i, it := range p.items {
+		n, err := c.compileItem(it.expr)
+		if err != nil {
+			return nil, err
+		}
+		items[i] = n
+	}
+	keyNodes := make([]node, len(p.orderBy))
+	for i, o := range p.orderBy {
+		n, err := c.compile(o.Expr)
+		if err != nil {
+			return nil, err
+		}
+		keyNodes[i] = n
+	}
+	b := c.newBatch(seg)
+	rs := &rowSet{}
+	if want == 0 {
+		return rs, nil
+	}
+	if len(p.orderBy) == 0 {
+		stop := errStop{}
+		err := forEachBatch(ds, fc.numDocs, fc.buf, func(docs []uint32) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if int(collected.Load()) >= want {
+				return stop
+			}
+			take := min(len(docs), want-rs.n)
+			docs = docs[:take]
+			b.reset(docs)
+			if err := rs.appendEval(items, b, nil); err != nil {
+				return err
+			}
+			st.NumEntriesScannedPostFilter += int64(take * len(items))
+			rs.n += take
+			collected.Add(int64(take))
+			if rs.n >= want {
+				return stop
+			}
+			return nil
+		})
+		if err != nil && err != stop {
+			return nil, err
+		}
+		return rs, nil
+	}
+
+	// Top-N: keep the ORDER BY keys and doc ids, trimming to the best
+	// `want` rows whenever the buffer doubles.
+	keys := make([]*vec.Vector, len(keyNodes))
+	var docIDs []uint32
+	trim := func() {
+		idx := topIndexes(keys, p, len(docIDs), want)
+		for k := range keys {
+			nk := emptyLike(keys[k])
+			appendRows(nk, keys[k], 0, idx)
+			keys[k] = nk
+		}
+		nd := make([]uint32, len(idx))
+		for i, j := range idx {
+			nd[i] = docIDs[j]
+		}
+		docIDs = nd
+	}
+	err := forEachBatch(ds, fc.numDocs, fc.buf, func(docs []uint32) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b.reset(docs)
+		for k, kn := range keyNodes {
+			v, err := kn.eval(b)
+			if err != nil {
+				return err
+			}
+			if keys[k] == nil {
+				keys[k] = emptyLike(v)
+			}
+			appendRows(keys[k], v, b.n, nil)
+		}
+		docIDs = append(docIDs, docs...)
+		st.NumEntriesScannedPostFilter += int64(len(docs) * len(keyNodes))
+		if len(docIDs) >= 2*want+vec.BatchSize {
+			trim()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(docIDs) == 0 {
+		return rs, nil
+	}
+	trim()
+	// Project the winners in ascending doc order, as readers want, then
+	// restore the sort order.
+	order := make([]int, len(docIDs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, c int) bool { return docIDs[order[a]] < docIDs[order[c]] })
+	sortedDocs := make([]uint32, len(order))
+	for i, j := range order {
+		sortedDocs[i] = docIDs[j]
+	}
+	proj := &rowSet{}
+	for start := 0; start < len(sortedDocs); start += vec.BatchSize {
+		end := min(len(sortedDocs), start+vec.BatchSize)
+		b.reset(sortedDocs[start:end])
+		if err := proj.appendEval(items, b, nil); err != nil {
+			return nil, err
+		}
+	}
+	// proj row i holds doc sortedDocs[i] = docIDs[order[i]]; put it back at
+	// position order[i].
+	back := make([]int, len(order))
+	for i, j := range order {
+		back[j] = i
+	}
+	rs.items = make([]*vec.Vector, len(items))
+	for k := range items {
+		rs.items[k] = emptyLike(proj.items[k])
+		appendRows(rs.items[k], proj.items[k], 0, back)
+	}
+	rs.keys = keys
+	rs.n = len(docIDs)
+	return rs, nil
+}
+
+type errStop struct{}
+
+func (errStop) Error() string { return "stop" }
+
+func (rs *rowSet) appendEval(items []node, b *batch, idx []int) error {
+	if rs.items == nil {
+		rs.items = make([]*vec.Vector, len(items))
+	}
+	for k, n := range items {
+		v, err := n.eval(b)
+		if err != nil {
+			return err
+		}
+		if rs.items[k] == nil {
+			rs.items[k] = emptyLike(v)
+		}
+		appendRows(rs.items[k], v, b.n, idx)
+	}
+	return nil
+}
+
+// topIndexes returns the indexes of the best `want` rows in sort order.
+func topIndexes(keys []*vec.Vector, p *plan, n, want int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return topRows(idx, keys, p.orderBy, want)
+}
+
+// reduceRows concatenates the segments' rows, sorts them and applies
+// OFFSET and LIMIT.
+func (p *plan) reduceRows(results []*segResult) (*Result, error) {
+	var items, keys []*vec.Vector
+	total := 0
+	for _, r := range results {
+		if r == nil || r.rows == nil || r.rows.n == 0 {
+			continue
+		}
+		if items == nil {
+			items = make([]*vec.Vector, len(r.rows.items))
+			for k, v := range r.rows.items {
+				items[k] = emptyLike(v)
+			}
+			keys = make([]*vec.Vector, len(r.rows.keys))
+			for k, v := range r.rows.keys {
+				keys[k] = emptyLike(v)
+			}
+		}
+		for k, v := range r.rows.items {
+			appendRows(items[k], v, r.rows.n, nil)
+		}
+		for k, v := range r.rows.keys {
+			appendRows(keys[k], v, r.rows.n, nil)
+		}
+		total += r.rows.n
+	}
+	if items == nil {
+		// No rows: still name and type the columns.
+		c := newCompiler(p.table.Schema)
+		items = make([]*vec.Vector, len(p.items))
+		for i, it := range p.items {
+			n, err := c.compileItem(it.expr)
+			if err != nil {
+				return nil, err
+			}
+			items[i] = vec.New(n.typ())
+		}
+	}
+	rows := make([]int, total)
+	for i := range rows {
+		rows[i] = i
+	}
+	if len(p.orderBy) > 0 {
+		rows = topRows(rows, keys, p.orderBy, int(p.offset+p.limit))
+	}
+	rows = window(rows, p.offset, p.limit)
+	res := p.newResult(items)
+	res.Rows = make([][]any, 0, len(rows))
+	for _, r := range rows {
+		res.Rows = append(res.Rows, rowValues(items, r))
+	}
+	return res, nil
+}
+
+func appendMVRows(dst, src *vec.Vector, n int, idx []int) {
+	if dst.Offsets == nil {
+		dst.Offsets = []uint32{0}
+	}
+	add := func(i int) {
+		lo, hi := src.Offsets[i], src.Offsets[i+1]
+		switch src.Type.Storage() {
+		case schema.StorageInt64:
+			dst.I64 = append(dst.I64, src.I64[lo:hi]...)
+		case schema.StorageFloat64:
+			dst.F64 = append(dst.F64, src.F64[lo:hi]...)
+		default:
+			dst.Str = append(dst.Str, src.Str[lo:hi]...)
+		}
+		dst.Offsets = append(dst.Offsets, uint32(flatLen(dst)))
+	}
+	if idx == nil {
+		for i := 0; i < n; i++ {
+			add(i)
+		}
+		return
+	}
+	for _, i := range idx {
+		add(i)
+	}
+}
