@@ -12,9 +12,9 @@ import (
 	_ "github.com/cockroachdb/cockroachdb-parser/pkg/sql/parser"
 	_ "github.com/duckdb/duckdb-go/v2"
 	_ "github.com/goccy/go-json"
-	_ "github.com/klauspost/compress/zstd"
 	_ "github.com/influxdata/tdigest"
+	_ "github.com/klauspost/compress/zstd"
 	_ "github.com/ohler55/ojg/jp"
-	_ "golang.org/x/sys/unix"
 	_ "github.com/schollz/progressbar/v3"
+	_ "golang.org/x/sys/unix"
 )

@@ -50,7 +50,25 @@ func isAggregate(name string) bool {
 }
 
 func lookupAggregate(name string) (aggKind, float64, bool) {
+	k, p, _, ok := lookupAggregateMV(name)
+	return k, p, ok
+}
+
+// lookupAggregateMV also recognises Pinot's multi-value forms (COUNTMV,
+// SUMMV, DISTINCTCOUNTMV, PERCENTILE90MV, …), which aggregate every value
+// of a multi-value column.
+func lookupAggregateMV(name string) (aggKind, float64, bool, bool) {
 	n := strings.ToLower(name)
+	if base, ok := strings.CutSuffix(n, "mv"); ok {
+		if k, p, ok := lookupAggregateSV(base); ok {
+			return k, p, true, true
+		}
+	}
+	k, p, ok := lookupAggregateSV(n)
+	return k, p, false, ok
+}
+
+func lookupAggregateSV(n string) (aggKind, float64, bool) {
 	if k, ok := aggNames[n]; ok {
 		return k, -1, true
 	}
@@ -75,11 +93,13 @@ type aggSpec struct {
 	pct      float64
 	distinct bool
 	argType  schema.DataType
+	// mv: the argument is a multi-value column whose every value counts.
+	mv bool
 }
 
 func newAggSpec(f *sql.Func, s *schema.Schema) (*aggSpec, error) {
-	kind, pct, _ := lookupAggregate(f.Name)
-	a := &aggSpec{key: f.String(), name: f.Name, kind: kind, pct: pct, filter: f.Filter}
+	kind, pct, mv, _ := lookupAggregateMV(f.Name)
+	a := &aggSpec{key: f.String(), name: f.Name, kind: kind, pct: pct, filter: f.Filter, mv: mv}
 	nargs := len(f.Args)
 	switch {
 	case kind == aggCount && f.Star:
@@ -135,9 +155,9 @@ func newAggSpec(f *sql.Func, s *schema.Schema) (*aggSpec, error) {
 // check type-checks the argument and filter, recording the argument type.
 func (a *aggSpec) check(c *compiler) error {
 	if a.arg != nil {
-		n, err := c.compile(a.arg)
+		n, err := a.compileArg(c)
 		if err != nil {
-			return fmt.Errorf("%s: %w", a.key, err)
+			return err
 		}
 		a.argType = n.typ()
 		numeric := a.argType.Storage() == schema.StorageInt64 || a.argType.Storage() == schema.StorageFloat64 || a.argType == schema.TypeBigDecimal
@@ -154,6 +174,26 @@ func (a *aggSpec) check(c *compiler) error {
 		}
 	}
 	return nil
+}
+
+// compileArg compiles the argument; a multi-value aggregate's must be a
+// multi-value column.
+func (a *aggSpec) compileArg(c *compiler) (node, error) {
+	if !a.mv {
+		n, err := c.compile(a.arg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a.key, err)
+		}
+		return n, nil
+	}
+	n, err := c.compileItem(a.arg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.key, err)
+	}
+	if _, ok := n.(*mvColNode); !ok {
+		return nil, fmt.Errorf("function %s: argument must be a multi-value column, got %s", a.name, a.arg)
+	}
+	return n, nil
 }
 
 // resultType follows Pinot: COUNT is LONG, DISTINCTCOUNT INT, the rest
@@ -302,11 +342,11 @@ func (a *sumAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
 	if groups == nil && mask == nil && v.Nulls == nil {
 		var s float64
 		if v.Type.Storage() == schema.StorageInt64 {
-			var si int64
+			// Float accumulation: exact below 2^53 and immune to the
+			// int64 overflow of summing large ids.
 			for _, x := range v.I64[:rows] {
-				si += x
+				s += float64(x)
 			}
-			s = float64(si)
 		} else {
 			for _, x := range asFloat(v, rows, a.conv) {
 				s += x

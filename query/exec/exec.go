@@ -159,7 +159,7 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 	for i, a := range p.aggs {
 		accs[i] = a.newAccumulator()
 		if a.arg != nil {
-			n, err := c.compile(a.arg)
+			n, err := a.compileArg(c)
 			if err != nil {
 				return nil, err
 			}
@@ -178,6 +178,15 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 		k := &keyCol{}
 		if ref, ok := g.(*sql.ColumnRef); ok {
 			col := seg.Column(ref.Name)
+			if f := p.table.Schema.Field(ref.Name); !f.SingleValue {
+				if col == nil || col.Dictionary() == nil {
+					return nil, fmt.Errorf("multi-value column %q has no dictionary in this segment", ref.Name)
+				}
+				k.col, k.dict, k.mv, k.t = col, col.Dictionary(), true, f.DataType
+				k.card = uint64(k.dict.Len()) + 1
+				keys = append(keys, k)
+				continue
+			}
 			if col != nil && col.Dictionary() != nil && col.Meta().SingleValue {
 				k.col, k.dict = col, col.Dictionary()
 				k.t = p.table.Schema.Field(ref.Name).DataType
@@ -196,14 +205,14 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 	}
 	var grouper *segmentGrouper
 	if len(keys) > 0 {
-		grouper = newSegmentGrouper(keys, accs, p.numGroupsLimit)
+		grouper = newSegmentGrouper(keys, accs, p.numGroupsLimit, seg.NumDocs())
 	} else {
 		for _, a := range accs {
 			a.resize(1)
 		}
 	}
 	b := c.newBatch(seg)
-	mask := make([]bool, vec.BatchSize)
+	ex := &expander{}
 	err := forEachBatch(ds, fc.numDocs, fc.buf, func(docs []uint32) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -211,10 +220,16 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 		b.reset(docs)
 		var groups []uint32
 		var valid []bool
+		var rep []int32 // expanded row -> batch row, for multi-value keys
+		rows := b.n
 		if grouper != nil {
 			var err error
 			if groups, valid, err = grouper.assign(b); err != nil {
 				return err
+			}
+			if grouper.hasMV {
+				rep = grouper.rep
+				rows = len(rep)
 			}
 		}
 		for i, a := range accs {
@@ -225,18 +240,16 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 					return err
 				}
 			}
-			m := valid
+			var fv *vec.Vector
 			if filterNodes[i] != nil {
-				fv, err := filterNodes[i].eval(b)
-				if err != nil {
+				var err error
+				if fv, err = filterNodes[i].eval(b); err != nil {
 					return err
 				}
-				m = mask[:b.n]
-				for j := range m {
-					m[j] = truth(fv, j) == 1 && (valid == nil || valid[j])
-				}
 			}
-			a.add(b.n, groups, v, m)
+			if err := ex.add(a, p.aggs[i], rows, groups, valid, rep, v, fv); err != nil {
+				return err
+			}
 		}
 		st.NumEntriesScannedPostFilter += int64(b.n * len(b.cols))
 		return nil

@@ -12,7 +12,9 @@ import (
 )
 
 // denseGroupLimit bounds the directly indexed group array: below it, the
-// combined dictionary ids of the keys index an array, with no hashing.
+// combined dictionary ids of the keys index an array, with no hashing. A
+// segment may go further, to twice its row count, since then the array
+// costs no more than the rows themselves.
 const denseGroupLimit = 1 << 18
 
 // keyCol produces one group-by key's per-row ids for a segment. A key that
@@ -29,6 +31,12 @@ type keyCol struct {
 	local  *localDict
 	ids    []uint32
 	nullsV *vec.Vector
+	// Multi-value key: the batch's value ids and per-row offsets, and the
+	// scratch the expansion swaps with ids.
+	mv    bool
+	mvIDs []uint32
+	mvOff []uint32
+	exp   []uint32
 	card   uint64 // ids are < card (dictionary keys only)
 }
 
@@ -206,7 +214,11 @@ type groupTable struct {
 
 // segmentGrouper groups one segment's rows.
 type segmentGrouper struct {
-	keys   []*keyCol
+	keys []*keyCol
+	// hasMV: some key is a multi-value column, so rows expand; rep maps
+	// each expanded row to its batch row.
+	hasMV  bool
+	rep    []int32
 	table  *groupTable
 	mode   int // 0 dense, 1 packed, 2 bytes
 	groups []uint32
@@ -214,7 +226,8 @@ type segmentGrouper struct {
 	valid  []bool
 }
 
-func newSegmentGrouper(keys []*keyCol, accs []accumulator, limit int) *segmentGrouper {
+func newSegmentGrouper(keys []*keyCol, accs []accumulator, limit, numDocs int) *segmentGrouper {
+	denseLimit := max(uint64(denseGroupLimit), 2*uint64(numDocs))
 	g := &segmentGrouper{keys: keys, table: &groupTable{accs: accs, limit: limit}}
 	g.table.groupIDs = make([][]uint32, len(keys))
 	allDict := true
@@ -222,19 +235,20 @@ func newSegmentGrouper(keys []*keyCol, accs []accumulator, limit int) *segmentGr
 	totalBits := uint(0)
 	for _, k := range keys {
 		k.ids = make([]uint32, vec.BatchSize)
+		g.hasMV = g.hasMV || k.mv
 		if k.dict == nil {
 			allDict = false
 			totalBits += 32
 			continue
 		}
 		product *= k.card
-		if product > denseGroupLimit {
+		if product > denseLimit {
 			allDict = false
 		}
 		totalBits += uint(bits.Len64(k.card))
 	}
 	switch {
-	case allDict && product <= denseGroupLimit:
+	case allDict && product <= denseLimit:
 		g.mode = 0
 		g.table.dense = make([]int32, product)
 		for i := range g.table.dense {
@@ -262,8 +276,34 @@ func newSegmentGrouper(keys []*keyCol, accs []accumulator, limit int) *segmentGr
 // assign computes the group of each row of the batch, creating groups as
 // needed. valid[i] is false for a row whose new group exceeded the limit.
 func (g *segmentGrouper) assign(b *batch) ([]uint32, []bool, error) {
+	if err := g.fillIDs(b); err != nil {
+		return nil, nil, err
+	}
+	n := b.n
+	if g.hasMV {
+		n = g.expand(b)
+	}
+	return g.assignIDs(n)
+}
+
+// fillIDs computes every key's id for each row of the batch (for a
+// multi-value key, the ids of all the row's values, in mvIDs).
+func (g *segmentGrouper) fillIDs(b *batch) error {
 	n := b.n
 	for _, k := range g.keys {
+		if k.mv {
+			k.mvIDs = k.mvIDs[:0]
+			k.mvOff = append(k.mvOff[:0], 0)
+			for _, d := range b.docs {
+				k.mvIDs = k.col.MVDictIDs(d, k.mvIDs)
+				k.mvOff = append(k.mvOff, uint32(len(k.mvIDs)))
+			}
+			continue
+		}
+		if cap(k.ids) < n {
+			k.ids = make([]uint32, n)
+		}
+		k.ids = k.ids[:cap(k.ids)]
 		if k.dict != nil {
 			k.col.DictIDs(b.docs, k.ids)
 			if nulls := k.col.Nulls(); nulls != nil && !nulls.IsEmpty() {
@@ -284,10 +324,70 @@ func (g *segmentGrouper) assign(b *batch) ([]uint32, []bool, error) {
 		}
 		v, err := k.node.eval(b)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		k.local.idsOf(v, n, k.ids)
 	}
+	return nil
+}
+
+// expand turns each row into one row per combination of its multi-value
+// keys' values (Pinot groups a document under each of its values),
+// recording in rep the batch row each expanded row came from.
+func (g *segmentGrouper) expand(b *batch) int {
+	g.rep = g.rep[:0]
+	for i := 0; i < b.n; i++ {
+		count := 1
+		for _, k := range g.keys {
+			if k.mv {
+				count *= int(k.mvOff[i+1] - k.mvOff[i])
+			}
+		}
+		for c := 0; c < count; c++ {
+			g.rep = append(g.rep, int32(i))
+		}
+	}
+	n := len(g.rep)
+	for _, k := range g.keys {
+		if cap(k.exp) < n {
+			k.exp = make([]uint32, n, n+vec.BatchSize)
+		}
+		k.exp = k.exp[:n]
+	}
+	// Fill the combinations row by row: the last multi-value key varies
+	// fastest.
+	j := 0
+	for i := 0; i < b.n; i++ {
+		start := j
+		for j < n && int(g.rep[j]) == i {
+			j++
+		}
+		stride := j - start
+		for _, k := range g.keys {
+			if !k.mv {
+				for e := start; e < j; e++ {
+					k.exp[e] = k.ids[i]
+				}
+				continue
+			}
+			vals := k.mvIDs[k.mvOff[i]:k.mvOff[i+1]]
+			if len(vals) == 0 {
+				continue
+			}
+			stride /= len(vals)
+			for e := start; e < j; e++ {
+				k.exp[e] = vals[((e-start)/stride)%len(vals)]
+			}
+		}
+	}
+	for _, k := range g.keys {
+		k.ids, k.exp = k.exp, k.ids
+	}
+	return n
+}
+
+// assignIDs maps the first n rows' key ids to groups.
+func (g *segmentGrouper) assignIDs(n int) ([]uint32, []bool, error) {
 	if cap(g.groups) < n {
 		g.groups = make([]uint32, n)
 		g.valid = make([]bool, n)
@@ -382,7 +482,9 @@ func (g *segmentGrouper) finish() *groupTable {
 				case schema.StorageFloat64:
 					kv.flts = append(kv.flts, k.dict.Floats[id])
 				default:
-					kv.strs = append(kv.strs, strings.Clone(k.dict.Strs[id]))
+					// Dictionary strings live as long as the segment, which
+					// outlives the query; output values are cloned.
+					kv.strs = append(kv.strs, k.dict.Strs[id])
 				}
 				kv.nulls = append(kv.nulls, false)
 			}
@@ -397,28 +499,94 @@ func (g *segmentGrouper) finish() *groupTable {
 	return t
 }
 
-// merger combines per-segment group tables by key value.
+// merger combines per-segment group tables by key value. A single key is
+// looked up by its value directly; several keys by their encoded bytes.
 type merger struct {
 	out   *groupTable
 	index map[string]uint32
-	buf   []byte
+	ints  map[int64]uint32
+	flts  map[uint64]uint32
+	strs  map[string]uint32
+	// nullGroup is the group of a single NULL key, or -1.
+	nullGroup int64
+	buf       []byte
 }
 
 func newMerger(keyTypes []schema.DataType, accs []accumulator) *merger {
-	m := &merger{out: &groupTable{accs: accs}, index: map[string]uint32{}}
+	m := &merger{out: &groupTable{accs: accs}, nullGroup: -1}
 	for _, t := range keyTypes {
 		m.out.keys = append(m.out.keys, newKeyValues(t))
 	}
-	if len(keyTypes) == 0 {
+	switch {
+	case len(keyTypes) == 0:
 		// An aggregation without GROUP BY has exactly one group, even
 		// over no rows.
 		m.out.n = 1
-		m.index[""] = 0
 		for _, a := range accs {
 			a.resize(1)
 		}
+	case len(keyTypes) > 1:
+		m.index = map[string]uint32{}
+	case keyTypes[0].Storage() == schema.StorageInt64:
+		m.ints = map[int64]uint32{}
+	case keyTypes[0].Storage() == schema.StorageFloat64:
+		m.flts = map[uint64]uint32{}
+	default:
+		m.strs = map[string]uint32{}
 	}
 	return m
+}
+
+// lookup returns the merged group of group g of t, and whether it exists.
+func (m *merger) lookup(t *groupTable, g int) (uint32, bool) {
+	if m.index != nil {
+		m.buf = m.buf[:0]
+		for _, k := range t.keys {
+			m.buf = k.appendKey(m.buf, g)
+		}
+		d, ok := m.index[string(m.buf)]
+		return d, ok
+	}
+	k := t.keys[0]
+	if k.nulls[g] {
+		return uint32(m.nullGroup), m.nullGroup >= 0
+	}
+	var d uint32
+	var ok bool
+	switch {
+	case m.ints != nil:
+		d, ok = m.ints[k.ints[g]]
+	case m.flts != nil:
+		d, ok = m.flts[floatKey(k.flts[g])]
+	default:
+		d, ok = m.strs[k.strs[g]]
+	}
+	return d, ok
+}
+
+func (m *merger) insert(t *groupTable, g int, dst uint32) {
+	if m.index != nil {
+		m.index[string(m.buf)] = dst
+		return
+	}
+	k := t.keys[0]
+	switch {
+	case k.nulls[g]:
+		m.nullGroup = int64(dst)
+	case m.ints != nil:
+		m.ints[k.ints[g]] = dst
+	case m.flts != nil:
+		m.flts[floatKey(k.flts[g])] = dst
+	default:
+		m.strs[k.strs[g]] = dst
+	}
+}
+
+func floatKey(f float64) uint64 {
+	if f == 0 {
+		return 0 // -0 and +0 group together
+	}
+	return math.Float64bits(f)
 }
 
 func (m *merger) add(t *groupTable) {
@@ -426,23 +594,19 @@ func (m *merger) add(t *groupTable) {
 		m.out.limitReached = true
 	}
 	for g := 0; g < t.n; g++ {
-		m.buf = m.buf[:0]
-		for _, k := range t.keys {
-			m.buf = k.appendKey(m.buf, g)
-		}
-		dst, ok := m.index[string(m.buf)]
+		dst, ok := m.lookup(t, g)
 		if !ok {
 			dst = uint32(m.out.n)
 			m.out.n++
-			m.index[string(m.buf)] = dst
+			m.insert(t, g, dst)
 			for j, k := range m.out.keys {
 				k.appendFrom(t.keys[j], g)
 			}
-			for _, a := range m.out.accs {
-				a.resize(m.out.n)
-			}
 		}
 		for i, a := range m.out.accs {
+			if !ok {
+				a.resize(m.out.n)
+			}
 			a.merge(int(dst), t.accs[i], g)
 		}
 	}

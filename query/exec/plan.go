@@ -224,9 +224,15 @@ func (p *plan) typeCheck() error {
 		}
 		return nil
 	}
+	// A multi-value group key groups by each of its values.
+	gc := newCompiler(p.table.Schema)
+	gc.mvAsScalar = true
 	for _, g := range p.groupBy {
-		if _, err := c.compile(g); err != nil {
+		if _, err := gc.compile(g); err != nil {
 			return fmt.Errorf("GROUP BY: %w", err)
+		}
+		if _, ok := g.(*sql.ColumnRef); !ok && containsMV(p.table.Schema, g) {
+			return fmt.Errorf("GROUP BY: multi-value column in expression %s: group by the column itself", g)
 		}
 	}
 	for _, a := range p.aggs {
@@ -260,6 +266,7 @@ func (p *plan) postAggCompiler() (*compiler, []schema.DataType) {
 	c.postAgg = true
 	c.slotOf = map[string]int{}
 	kc := newCompiler(p.table.Schema)
+	kc.mvAsScalar = true
 	for i, g := range p.groupBy {
 		c.slotOf[g.String()] = i
 		n, err := kc.compile(g)
@@ -481,4 +488,18 @@ func visit(e sql.Expr, f func(sql.Expr) bool) {
 	case *sql.IsNull:
 		visit(e.X, f)
 	}
+}
+
+// containsMV reports whether e reads a multi-value column.
+func containsMV(s *schema.Schema, e sql.Expr) bool {
+	found := false
+	visit(e, func(x sql.Expr) bool {
+		if r, ok := x.(*sql.ColumnRef); ok {
+			if f := s.Field(r.Name); f != nil && !f.SingleValue {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
