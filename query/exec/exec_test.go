@@ -342,3 +342,12 @@ func TestMultiValueColumn(t *testing.T) {
 		t.Errorf("UPPER(tags): error %v, want a multi-value error", err)
 	}
 }
+
+func TestPinotComparisonFunctions(t *testing.T) {
+	tbl := testTable(t, genRows(10, 500), 1, false)
+	a := mustQuery(t, tbl, "SELECT COUNT(*) FROM tx WHERE equals(campaign, 'NONE') AND greaterThan(qty, 3)")
+	b := mustQuery(t, tbl, "SELECT COUNT(*) FROM tx WHERE campaign = 'NONE' AND qty > 3")
+	if !reflect.DeepEqual(a.Rows, b.Rows) {
+		t.Errorf("equals/greaterThan gave %v, operators %v", a.Rows, b.Rows)
+	}
+}

@@ -169,6 +169,11 @@ func (c *compiler) compile(e sql.Expr) (node, error) {
 			return n, nil
 		}
 	case *sql.Func:
+		if op, ok := comparisonFuncs[strings.ToLower(e.Name)]; ok && len(e.Args) == 2 {
+			// Pinot's function forms of the comparison operators, as
+			// filterConfig uses them: equals(device, 'bot').
+			return c.compile(&sql.Binary{Op: op, L: e.Args[0], R: e.Args[1]})
+		}
 		if isAggregate(e.Name) {
 			if c.postAgg {
 				return nil, fmt.Errorf("BUG: aggregate %s not planned", e)
@@ -235,6 +240,15 @@ func (c *compiler) bindFunc(name string, args []node) (node, error) {
 	}
 	fnode := &funcNode{f: f, args: args, in: make([]*vec.Vector, len(args)), out: vec.New(f.Type)}
 	return foldConst(fnode)
+}
+
+var comparisonFuncs = map[string]sql.BinaryOp{
+	"equals":             sql.OpEq,
+	"notequals":          sql.OpNe,
+	"greaterthan":        sql.OpGt,
+	"greaterthanorequal": sql.OpGe,
+	"lessthan":           sql.OpLt,
+	"lessthanorequal":    sql.OpLe,
 }
 
 // foldConst evaluates a node whose inputs are all constants once.

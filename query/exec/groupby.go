@@ -37,7 +37,7 @@ type keyCol struct {
 	mvIDs []uint32
 	mvOff []uint32
 	exp   []uint32
-	card   uint64 // ids are < card (dictionary keys only)
+	card  uint64 // ids are < card (dictionary keys only)
 }
 
 // localDict numbers distinct values in arrival order.
