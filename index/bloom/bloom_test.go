@@ -144,3 +144,18 @@ func TestProbesDoNotAllocate(t *testing.T) {
 		t.Fatalf("probes allocated %v times", allocs)
 	}
 }
+
+func FuzzOpen(f *testing.F) {
+	g := New(String, 10, 0)
+	g.AddString("x")
+	f.Add(g.Append(nil), uint8(String))
+	f.Fuzz(func(t *testing.T, body []byte, kind uint8) {
+		x, err := Open(body, Kind(kind%5))
+		if err != nil {
+			return
+		}
+		_ = x.MayContainInt64(1)
+		_ = x.MayContainFloat64(1.5)
+		_ = x.MayContainString("x")
+	})
+}

@@ -161,3 +161,20 @@ func BenchmarkAppendSV(b *testing.B) {
 		})
 	}
 }
+
+func FuzzOpen(f *testing.F) {
+	var b Builder
+	f.Add(b.AppendSV(nil, []uint32{0, 1, 1, 2, 0, 2, 2}, 3), uint8(3), uint16(7))
+	f.Fuzz(func(t *testing.T, body []byte, card uint8, n uint16) {
+		x, err := Open(body, int(card), int(n))
+		if err != nil {
+			return
+		}
+		for id := 0; id <= int(card); id++ {
+			bm, err := x.Docs(uint32(id))
+			if err == nil && !bm.IsEmpty() && bm.Maximum() >= uint32(n) {
+				t.Fatalf("doc %d beyond %d", bm.Maximum(), n)
+			}
+		}
+	})
+}

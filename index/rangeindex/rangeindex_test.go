@@ -206,3 +206,28 @@ func TestOpenIDsRejects(t *testing.T) {
 		}
 	}
 }
+
+func FuzzOpen(f *testing.F) {
+	var b Builder
+	body, dw, kw := b.Append(nil, []uint32{0, 2, 1, 3, 0}, []uint64{3, 4, 9, 12})
+	f.Add(body, uint8(dw), uint8(kw), uint16(5), false)
+	body, dw = b.AppendIDs(nil, []uint32{0, 2, 1, 3, 0}, 4)
+	f.Add(body, uint8(dw), uint8(4), uint16(5), true)
+	f.Fuzz(func(t *testing.T, body []byte, dw, kwOrCard uint8, n uint16, ids bool) {
+		var x *Index
+		var err error
+		if ids {
+			x, err = OpenIDs(body, int(dw), int(kwOrCard), int(n))
+		} else {
+			x, err = Open(body, int(dw), int(kwOrCard), int(n))
+		}
+		if err != nil {
+			return
+		}
+		for _, r := range [][2]uint64{{0, ^uint64(0)}, {1, 2}, {3, 3}, {0, 0}} {
+			if bm := x.Range(r[0], r[1]); !bm.IsEmpty() && bm.Maximum() >= uint32(n) {
+				t.Fatalf("doc %d beyond %d", bm.Maximum(), n)
+			}
+		}
+	})
+}

@@ -122,11 +122,20 @@ func (b *Bits) Fill(start uint32, dst []uint32) {
 	}
 	id := b.ID(start)
 	dst[0] = id
+	dst = dst[1:]
 	d := int(start) + 1
-	for i := 1; i < len(dst); i++ {
-		id += uint32(b.word(d/64) >> (d % 64) & 1)
-		dst[i] = id
-		d++
+	for len(dst) > 0 {
+		// One word at a time: its bits from d%64 on are the increments.
+		w := b.word(d/64) >> (d % 64)
+		m := min(64-d%64, len(dst))
+		out := dst[:m]
+		for j := range out {
+			id += uint32(w & 1)
+			w >>= 1
+			out[j] = id
+		}
+		dst = dst[m:]
+		d += m
 	}
 }
 

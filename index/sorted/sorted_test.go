@@ -178,3 +178,46 @@ func TestOpenBitsRejects(t *testing.T) {
 		}
 	}
 }
+
+func FuzzOpen(f *testing.F) {
+	f.Add(AppendRuns(nil, []uint32{0, 0, 1, 2, 2}, 3), uint16(3), uint16(5), false)
+	f.Add(AppendBits(nil, []uint32{0, 0, 1, 2, 2}), uint16(3), uint16(5), true)
+	f.Fuzz(func(t *testing.T, body []byte, card, n uint16, useBits bool) {
+		type index interface {
+			DocRange(uint32) (uint32, uint32)
+			ID(uint32) uint32
+			Fill(uint32, []uint32)
+			IDs([]uint32, []uint32)
+		}
+		var x index
+		if useBits {
+			b, err := OpenBits(body, int(card), int(n))
+			if err != nil {
+				return
+			}
+			x = b
+		} else {
+			r, err := Open(body, int(card), int(n))
+			if err != nil {
+				return
+			}
+			x = r
+		}
+		if n == 0 {
+			return
+		}
+		dst := make([]uint32, n)
+		x.Fill(0, dst)
+		docs := make([]uint32, n)
+		for i := range docs {
+			docs[i] = uint32(i)
+		}
+		x.IDs(docs, dst)
+		for id := uint32(0); id <= uint32(card); id++ {
+			s, e := x.DocRange(id)
+			if s > e || e > uint32(n) {
+				t.Fatalf("DocRange(%d) = [%d,%d) of %d docs", id, s, e, n)
+			}
+		}
+	})
+}

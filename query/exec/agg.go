@@ -552,6 +552,10 @@ func (a *distinctAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool)
 }
 
 func (a *distinctAcc) merge(dst int, o accumulator, src int) {
+	if d, ok := o.(*distinctDictAcc); ok {
+		a.mergeFromDict(dst, d, src)
+		return
+	}
 	b := o.(*distinctAcc)
 	switch a.storage {
 	case schema.StorageInt64:

@@ -143,6 +143,11 @@ func (p *plan) runSegment(ctx context.Context, seg segment.Segment, collected *a
 		r.stats.NumSegmentsMatched = 1
 	}
 	if p.aggregate {
+		if t, ok := p.metadataAnswer(seg); ok {
+			r.groups = t
+			r.stats.NumDocsScanned = 0
+			return r, nil
+		}
 		r.groups, err = p.aggregateSegment(ctx, seg, ds, fc, &r.stats)
 	} else {
 		r.rows, err = p.selectSegment(ctx, seg, ds, fc, collected, &r.stats)
@@ -153,11 +158,20 @@ func (p *plan) runSegment(ctx context.Context, seg segment.Segment, collected *a
 // aggregateSegment folds the matching documents into groups.
 func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds docSet, fc *filterCtx, st *Stats) (*groupTable, error) {
 	c := newCompiler(p.table.Schema)
+	c.dictExprs = true
 	argNodes := make([]node, len(p.aggs))
 	filterNodes := make([]node, len(p.aggs))
 	accs := make([]accumulator, len(p.aggs))
 	for i, a := range p.aggs {
 		accs[i] = a.newAccumulator()
+		if a.kind == aggDistinctCount && !a.mv {
+			// Distinct values of a dictionary column: collect ids.
+			if ref, ok := a.arg.(*sql.ColumnRef); ok {
+				if col := seg.Column(ref.Name); col != nil && col.Dictionary() != nil && col.Meta().SingleValue {
+					accs[i] = newDistinctDictAcc(col)
+				}
+			}
+		}
 		if a.arg != nil {
 			n, err := a.compileArg(c)
 			if err != nil {
@@ -205,7 +219,7 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 	}
 	var grouper *segmentGrouper
 	if len(keys) > 0 {
-		grouper = newSegmentGrouper(keys, accs, p.numGroupsLimit, seg.NumDocs())
+		grouper = newSegmentGrouper(keys, accs, p.numGroupsLimit, ds.cardinality(fc.numDocs))
 	} else {
 		for _, a := range accs {
 			a.resize(1)
@@ -233,6 +247,14 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 			}
 		}
 		for i, a := range accs {
+			if da, ok := a.(*distinctDictAcc); ok {
+				m, err := ex.rowMask(rows, valid, rep, filterNodes[i], b)
+				if err != nil {
+					return err
+				}
+				da.addDocs(b.docs, rows, groups, rep, m)
+				continue
+			}
 			var v *vec.Vector
 			if argNodes[i] != nil {
 				var err error

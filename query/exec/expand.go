@@ -30,18 +30,7 @@ func (e *expander) add(a accumulator, spec *aggSpec, rows int, groups []uint32, 
 	if rep != nil && v != nil {
 		v = e.gather(v, rep)
 	}
-	var m []bool
-	if fv != nil || valid != nil {
-		e.mask = resize(e.mask[:0], rows)
-		m = e.mask[:rows]
-		for j := range m {
-			row := j
-			if rep != nil {
-				row = int(rep[j])
-			}
-			m[j] = (valid == nil || valid[j]) && (fv == nil || truth(fv, row) == 1)
-		}
-	}
+	m := e.combineMask(rows, valid, rep, fv)
 	a.add(rows, groups, v, m)
 	return nil
 }
@@ -89,4 +78,34 @@ func (e *expander) addValues(a accumulator, groups []uint32, valid []bool, v, fv
 	}
 	a.add(total, gs, flat, m)
 	return nil
+}
+
+// rowMask evaluates an aggregate's FILTER and combines it with valid.
+func (e *expander) rowMask(rows int, valid []bool, rep []int32, filter node, b *batch) ([]bool, error) {
+	var fv *vec.Vector
+	if filter != nil {
+		var err error
+		if fv, err = filter.eval(b); err != nil {
+			return nil, err
+		}
+	}
+	return e.combineMask(rows, valid, rep, fv), nil
+}
+
+// combineMask is valid AND the FILTER condition fv, per (possibly
+// expanded) row; nil when every row counts.
+func (e *expander) combineMask(rows int, valid []bool, rep []int32, fv *vec.Vector) []bool {
+	if fv == nil && valid == nil {
+		return nil
+	}
+	e.mask = resize(e.mask[:0], rows)
+	m := e.mask[:rows]
+	for j := range m {
+		row := j
+		if rep != nil {
+			row = int(rep[j])
+		}
+		m[j] = (valid == nil || valid[j]) && (fv == nil || truth(fv, row) == 1)
+	}
+	return m
 }

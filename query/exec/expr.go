@@ -16,6 +16,7 @@ import (
 // documents of one segment, or (after aggregation) a batch of groups whose
 // keys and aggregate results sit in slots.
 type batch struct {
+	seg  segment.Segment // nil outside a segment
 	n    int
 	docs []uint32
 	cols []*colSlot
@@ -61,6 +62,9 @@ type compiler struct {
 	// mvAsScalar compiles a multi-value column as if it were single-value:
 	// filters evaluate predicates on its dictionary values that way.
 	mvAsScalar bool
+	// dictExprs evaluates single-column expressions on the column's
+	// dictionary (see dictExprNode); set for per-segment compilers.
+	dictExprs bool
 }
 
 func newCompiler(s *schema.Schema) *compiler {
@@ -69,7 +73,7 @@ func newCompiler(s *schema.Schema) *compiler {
 
 // newBatch returns a batch environment for the columns this compiler saw.
 func (c *compiler) newBatch(seg segment.Segment) *batch {
-	b := &batch{}
+	b := &batch{seg: seg}
 	for _, name := range c.colNames {
 		cs := &colSlot{name: name}
 		if seg != nil {
@@ -103,6 +107,14 @@ func (c *compiler) compileItem(e sql.Expr) (node, error) {
 }
 
 func (c *compiler) compile(e sql.Expr) (node, error) {
+	n, err := c.compileNode(e)
+	if err != nil || !c.dictExprs {
+		return n, err
+	}
+	return c.maybeDictExpr(e, n), nil
+}
+
+func (c *compiler) compileNode(e sql.Expr) (node, error) {
 	if c.slotOf != nil {
 		if i, ok := c.slotOf[e.String()]; ok {
 			return &slotNode{slot: i, t: c.slotTypes[i]}, nil

@@ -232,7 +232,9 @@ func nullSensitive(e sql.Expr) bool {
 			found = true
 		case *sql.Func:
 			switch x.Name {
-			case "coalesce", "ifnull", "nullif", "isnull", "isnotnull", "nvl":
+			// Functions that answer for a NULL input rather than
+			// returning NULL (concat, greatest and least skip NULLs).
+			case "coalesce", "ifnull", "nullif", "isnull", "isnotnull", "nvl", "concat", "greatest", "least":
 				found = true
 			}
 		case *sql.In:
@@ -389,6 +391,17 @@ func (f *dictFilter) docs(fc *filterCtx, cand docSet) (docSet, error) {
 		ds = docSet{bm: bm}
 	case match.isRange && f.col.RangeIndex() != nil && (cand.all || match.count > 128):
 		ds = docSet{bm: f.col.RangeIndex().DocsForIDRange(match.lo, match.hi-1)}
+	case f.col.Inverted() != nil && dictLen-match.count < match.count && (dictLen-match.count <= 128 || cand.all):
+		// Most values match (col <> x, NOT IN): union the few that do
+		// not and take the complement.
+		inv := f.col.Inverted()
+		bms := make([]*roaring.Bitmap, 0, dictLen-match.count)
+		for id := 0; id < dictLen; id++ {
+			if !match.contains(uint32(id)) {
+				bms = append(bms, inv.Docs(uint32(id)))
+			}
+		}
+		ds = docSet{bm: roaring.AndNot(cand.bitmap(fc.numDocs), roaring.FastOr(bms...))}
 	case f.col.Inverted() != nil && (match.count <= 128 || cand.all):
 		inv := f.col.Inverted()
 		bms := make([]*roaring.Bitmap, 0, match.count)

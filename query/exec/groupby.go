@@ -13,8 +13,8 @@ import (
 
 // denseGroupLimit bounds the directly indexed group array: below it, the
 // combined dictionary ids of the keys index an array, with no hashing. A
-// segment may go further, to twice its row count, since then the array
-// costs no more than the rows themselves.
+// segment may go further, to twice the rows it aggregates, since then the
+// array costs no more than the rows themselves.
 const denseGroupLimit = 1 << 18
 
 // keyCol produces one group-by key's per-row ids for a segment. A key that
@@ -226,8 +226,8 @@ type segmentGrouper struct {
 	valid  []bool
 }
 
-func newSegmentGrouper(keys []*keyCol, accs []accumulator, limit, numDocs int) *segmentGrouper {
-	denseLimit := max(uint64(denseGroupLimit), 2*uint64(numDocs))
+func newSegmentGrouper(keys []*keyCol, accs []accumulator, limit, rows int) *segmentGrouper {
+	denseLimit := max(uint64(denseGroupLimit), 2*uint64(rows))
 	g := &segmentGrouper{keys: keys, table: &groupTable{accs: accs, limit: limit}}
 	g.table.groupIDs = make([][]uint32, len(keys))
 	allDict := true

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync/atomic"
 
+	"github.com/tannin-db/tannin/query/sql"
 	"github.com/tannin-db/tannin/query/vec"
 	"github.com/tannin-db/tannin/schema"
 	"github.com/tannin-db/tannin/segment"
@@ -62,6 +63,7 @@ func emptyLike(v *vec.Vector) *vec.Vector {
 func (p *plan) selectSegment(ctx context.Context, seg segment.Segment, ds docSet, fc *filterCtx, collected *atomic.Int64, st *Stats) (*rowSet, error) {
 	want := int(p.limit + p.offset)
 	c := newCompiler(p.table.Schema)
+	c.dictExprs = true
 	items := make([]node, len(p.items))
 	for i, it := range p.items {
 		n, err := c.compileItem(it.expr)
@@ -113,9 +115,13 @@ func (p *plan) selectSegment(ctx context.Context, seg segment.Segment, ds docSet
 	}
 
 	// Top-N: keep the ORDER BY keys and doc ids, trimming to the best
-	// `want` rows whenever the buffer doubles.
+	// `want` rows whenever the buffer doubles. After a trim the worst kept
+	// row is a bound: a row that sorts after it can never make the cut.
 	keys := make([]*vec.Vector, len(keyNodes))
+	batchKeys := make([]*vec.Vector, len(keyNodes))
+	var bound []*vec.Vector
 	var docIDs []uint32
+	var keep []int
 	trim := func() {
 		idx := topIndexes(keys, p, len(docIDs), want)
 		for k := range keys {
@@ -128,6 +134,13 @@ func (p *plan) selectSegment(ctx context.Context, seg segment.Segment, ds docSet
 			nd[i] = docIDs[j]
 		}
 		docIDs = nd
+		if len(docIDs) == want {
+			bound = make([]*vec.Vector, len(keys))
+			for k := range keys {
+				bound[k] = emptyLike(keys[k])
+				appendRows(bound[k], keys[k], 0, []int{want - 1})
+			}
+		}
 	}
 	err := forEachBatch(ds, fc.numDocs, fc.buf, func(docs []uint32) error {
 		if err := ctx.Err(); err != nil {
@@ -139,13 +152,35 @@ func (p *plan) selectSegment(ctx context.Context, seg segment.Segment, ds docSet
 			if err != nil {
 				return err
 			}
+			batchKeys[k] = v
 			if keys[k] == nil {
 				keys[k] = emptyLike(v)
 			}
-			appendRows(keys[k], v, b.n, nil)
 		}
-		docIDs = append(docIDs, docs...)
 		st.NumEntriesScannedPostFilter += int64(len(docs) * len(keyNodes))
+		var idx []int // nil: every row of the batch
+		if bound != nil {
+			keep = keep[:0]
+			for i := range docs {
+				if compareAcross(batchKeys, i, bound, 0, p.orderBy) <= 0 {
+					keep = append(keep, i)
+				}
+			}
+			if len(keep) == 0 {
+				return nil
+			}
+			idx = keep
+		}
+		for k := range keyNodes {
+			appendRows(keys[k], batchKeys[k], b.n, idx)
+		}
+		if idx == nil {
+			docIDs = append(docIDs, docs...)
+		} else {
+			for _, i := range idx {
+				docIDs = append(docIDs, docs[i])
+			}
+		}
 		if len(docIDs) >= 2*want+vec.BatchSize {
 			trim()
 		}
@@ -303,4 +338,15 @@ func appendMVRows(dst, src *vec.Vector, n int, idx []int) {
 	for _, i := range idx {
 		add(i)
 	}
+}
+
+// compareAcross compares row a of the key vectors as with row b of the
+// key vectors bs, in ORDER BY order.
+func compareAcross(as []*vec.Vector, a int, bs []*vec.Vector, b int, order []sql.OrderItem) int {
+	for k := range as {
+		if c := compareVecValues(as[k], a, bs[k], b, order[k]); c != 0 {
+			return c
+		}
+	}
+	return 0
 }

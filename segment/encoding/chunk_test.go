@@ -220,3 +220,45 @@ func TestNextBytesChunk(t *testing.T) {
 		t.Fatalf("last chunk ends at %d", end)
 	}
 }
+
+// FuzzChunkDecoders feeds arbitrary bytes to every chunk decoder: an
+// error is fine, a panic or an out-of-range read is not.
+func FuzzChunkDecoders(f *testing.F) {
+	var z Compressor
+	var s Scratch
+	f.Add(AppendIntChunk(nil, []int64{1, 5, -3}, &s), uint16(3))
+	f.Add(AppendFloatChunk(nil, []float64{1.25, 2.5}, CodecNone, &z, &s), uint16(2))
+	f.Add(AppendFloatChunk(nil, []float64{0.1 / 3, 2.0 / 3, 0.1 / 3}, CodecZstd, &z, &s), uint16(3))
+	f.Add(AppendBytesChunk(nil, []string{"a", "", "bcd"}, CodecNone, &z, &s), uint16(3))
+	f.Add(AppendBytesChunk(nil, []string{"xx", "xx", "xx", "xx", "xx", "xx"}, CodecS2, &z, &s), uint16(6))
+	d := NewDecompressor(1)
+	f.Fuzz(func(t *testing.T, b []byte, n16 uint16) {
+		n := int(n16 % 5000)
+		if c, err := ParseIntChunk(b, n); err == nil && n > 0 {
+			dst := make([]int64, n)
+			c.Decode(0, dst)
+			_ = c.Get(n - 1)
+		}
+		if c, err := ParseFloatChunk(b, n); err == nil && n > 0 {
+			if c.Compressed() {
+				if c, err = c.Decompress(d); err != nil {
+					return
+				}
+			}
+			dst := make([]float64, n)
+			c.Decode(0, dst)
+			_ = c.Get(n - 1)
+		}
+		if CheckBytesChunk(b, n) == nil {
+			if c, err := DecodeBytesChunk(b, n, d); err == nil {
+				for i := 0; i < c.Len(); i++ {
+					_ = c.Get(i)
+				}
+			}
+		}
+		var keys [64]uint64
+		if n <= len(keys) && len(b) > 0 {
+			_ = DecodeKeyDict(b[1:], n, int(b[0]%70), keys[:n])
+		}
+	})
+}

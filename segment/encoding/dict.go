@@ -25,7 +25,8 @@ const (
 )
 
 // Float64s returns the dictionary of vals as ascending ordered keys
-// (Float64Key) and sets ids. When every value is a decimal with at most
+// (Float64Key) and sets ids; like Keys, the result is valid until the next
+// call on b. When every value is a decimal with at most
 // 18 fractional digits (prices, percentages), it builds on the scaled
 // integers instead, whose narrow range takes the dense path; the order is
 // the same since the scaling is exact and monotonic.
@@ -68,8 +69,10 @@ func BuildKeyDict(keys []uint64, ids []uint32) []uint64 {
 	return b.Keys(keys, ids)
 }
 
-// Keys returns the distinct keys in ascending order (a new slice) and sets
-// ids[i] to the index of keys[i] in it. len(ids) must be >= len(keys).
+// Keys returns the distinct keys in ascending order and sets ids[i] to the
+// index of keys[i] in it. len(ids) must be >= len(keys). The returned
+// slice may share b's scratch space: it is valid until the next call on b
+// (a high-cardinality dictionary is not copied out).
 func (b *DictBuilder) Keys(keys []uint64, ids []uint32) []uint64 {
 	n := len(keys)
 	if n == 0 {
@@ -190,7 +193,7 @@ func (b *DictBuilder) sortDict(keys []uint64, ids []uint32, lo, span uint64) []u
 			}
 			ids[uint32(x)] = id
 		}
-		return slices.Clone(out[:id+1])
+		return out[:id+1]
 	}
 	copy(b.a, keys)
 	b.pos = resize(b.pos, n)
@@ -212,7 +215,7 @@ func (b *DictBuilder) sortDict(keys []uint64, ids []uint32, lo, span uint64) []u
 		}
 		ids[pos[i]] = id
 	}
-	return slices.Clone(out[:id+1])
+	return out[:id+1]
 }
 
 func resize[T any](s []T, n int) []T {
@@ -440,23 +443,34 @@ restart:
 		}
 		lo = hi
 	}
-	dict := make([]string, 0, n)
-	id := uint32(0)
-	for i, p := range pos {
-		v := vals[p]
-		switch {
-		case i == 0:
-			dict = append(dict, v)
-		case keys[i] != keys[i-1]:
-			id++
-			dict = append(dict, v)
-		case len(v) <= short && len(v) == len(dict[id]):
-			// Same key, same short length: the same string.
-		case v != dict[id]:
-			id++
-			dict = append(dict, v)
+	// Two walks: count the distinct values, then fill an exact slice
+	// (a high-cardinality dictionary would otherwise grow by copying).
+	same := func(i int) bool {
+		if keys[i] != keys[i-1] {
+			return false
 		}
-		ids[p] = id
+		v, u := vals[pos[i]], vals[pos[i-1]]
+		if len(v) <= short && len(u) <= short {
+			return len(v) == len(u)
+		}
+		return v == u
+	}
+	card := 1
+	for i := 1; i < n; i++ {
+		if !same(i) {
+			card++
+		}
+	}
+	dict := make([]string, card)
+	id := uint32(0)
+	dict[0] = vals[pos[0]]
+	ids[pos[0]] = 0
+	for i := 1; i < n; i++ {
+		if !same(i) {
+			id++
+			dict[id] = vals[pos[i]]
+		}
+		ids[pos[i]] = id
 	}
 	return dict
 }

@@ -3,8 +3,8 @@ package immutable
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/tannin-db/tannin/schema"
@@ -56,15 +56,14 @@ func benchConfig() BuildConfig {
 	}
 }
 
-var benchTables = map[int]*testTable{}
+// benchTable1M is generated once per test binary: it takes seconds.
+var benchTable1M = sync.OnceValue(func() *testTable { return genTable(77, 1<<20, benchGens()) })
 
 func benchTable(n int) *testTable {
-	if t, ok := benchTables[n]; ok {
-		return t
+	if n == 1<<20 {
+		return benchTable1M()
 	}
-	t := genTable(77, n, benchGens())
-	benchTables[n] = t
-	return t
+	return genTable(77, n, benchGens())
 }
 
 // BenchmarkBuild builds a 1M-row, 30-column segment; rows/s is the build
@@ -80,18 +79,29 @@ func BenchmarkBuild(b *testing.B) {
 		sortBy string
 		strs   string
 		tbl    *testTable
-	}{{"", "fresh", tbl}, {"", "interned", interned}, {"restaurant_id", "fresh", tbl}} {
+		reuse  bool
+	}{
+		{"", "fresh", tbl, true}, {"", "interned", interned, true},
+		{"restaurant_id", "fresh", tbl, true}, {"", "fresh", tbl, false},
+	} {
 		sortBy := tc.sortBy
 		tbl := tc.tbl
-		b.Run(fmt.Sprintf("rows=%d/cols=30/strings=%s/sorted=%s", n, tc.strs, sortBy), func(b *testing.B) {
+		b.Run(fmt.Sprintf("rows=%d/cols=30/strings=%s/sorted=%s/reuse=%v", n, tc.strs, sortBy, tc.reuse), func(b *testing.B) {
 			cfg := benchConfig()
 			cfg.SortedColumn = sortBy
 			path := filepath.Join(b.TempDir(), "bench")
 			var size int64
+			// A server keeps a Builder for the segments it seals.
+			var bd Builder
+			defer bd.Close()
 			b.ReportAllocs()
 			start := cpuTime()
 			for b.Loop() {
-				m, err := Build(path, cfg, tbl.cols)
+				if !tc.reuse {
+					bd.Close()
+					bd = Builder{}
+				}
+				m, err := bd.Build(path, cfg, tbl.cols)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -218,5 +228,4 @@ func BenchmarkValues(b *testing.B) {
 	}
 }
 
-var _ = os.Remove
 var _ segment.Segment = (*Segment)(nil)

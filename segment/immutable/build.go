@@ -51,13 +51,28 @@ type BuildConfig struct {
 // Build writes a segment of the rows in cols to path, atomically (it
 // writes path+".tmp", syncs it and renames it), and returns its metadata
 // with the file's CRC and size. All buffers must hold the same number of
-// documents. The buffers are read, never modified.
+// documents. The buffers are read, never modified. It is
+// (&Builder{}).Build: a process that builds segments one after another
+// should keep a Builder instead, and save reallocating its scratch space.
 func Build(path string, cfg BuildConfig, cols []*segment.ColumnBuffer) (*segment.Meta, error) {
-	b, err := newBuilder(cfg, cols)
+	var b Builder
+	defer b.Close()
+	return b.Build(path, cfg, cols)
+}
+
+// Builder builds segments, keeping its scratch space (a few times the
+// largest column's size) from one build to the next. The zero value is
+// ready; a Builder is not safe for concurrent use.
+type Builder struct {
+	s scratch
+}
+
+// Build is the package-level Build, reusing b's scratch space.
+func (bd *Builder) Build(path string, cfg BuildConfig, cols []*segment.ColumnBuffer) (*segment.Meta, error) {
+	b, err := newBuilder(cfg, cols, &bd.s)
 	if err != nil {
 		return nil, fmt.Errorf("build segment %q: %w", cfg.SegmentName, err)
 	}
-	defer b.comp.Close()
 	meta, err := b.writeFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("build segment %q: %w", cfg.SegmentName, err)
@@ -65,7 +80,11 @@ func Build(path string, cfg BuildConfig, cols []*segment.ColumnBuffer) (*segment
 	return meta, nil
 }
 
+// Close releases the compressor; the Builder stays usable.
+func (bd *Builder) Close() { bd.s.comp.Close() }
+
 type builder struct {
+	*scratch
 	cfg     BuildConfig
 	cols    []*segment.ColumnBuffer
 	numDocs int
@@ -74,13 +93,17 @@ type builder struct {
 	perm, inv []uint32
 
 	inverted, ranged, bloomed, noDict map[string]bool
+	w                                 *fileWriter
+}
 
-	db      encoding.DictBuilder
-	comp    encoding.Compressor
-	scratch encoding.Scratch
-	invB    inverted.Builder
-	rngB    rangeindex.Builder
-	bmw     bitmap.Writer
+// scratch is the space a Builder keeps between builds.
+type scratch struct {
+	db           encoding.DictBuilder
+	comp         encoding.Compressor
+	chunkScratch encoding.Scratch
+	invB         inverted.Builder
+	rngB         rangeindex.Builder
+	bmw          bitmap.Writer
 
 	ids     []uint32
 	pids    []uint32
@@ -92,7 +115,6 @@ type builder struct {
 	u64     []uint64
 	sec     []byte
 	area    []byte
-	w       *fileWriter
 }
 
 func nameSet(names []string) map[string]bool {
@@ -103,7 +125,7 @@ func nameSet(names []string) map[string]bool {
 	return m
 }
 
-func newBuilder(cfg BuildConfig, cols []*segment.ColumnBuffer) (*builder, error) {
+func newBuilder(cfg BuildConfig, cols []*segment.ColumnBuffer, s *scratch) (*builder, error) {
 	if cfg.SegmentName == "" {
 		return nil, fmt.Errorf("empty segment name")
 	}
@@ -111,7 +133,7 @@ func newBuilder(cfg BuildConfig, cols []*segment.ColumnBuffer) (*builder, error)
 		return nil, fmt.Errorf("no columns")
 	}
 	b := &builder{
-		cfg: cfg, cols: cols,
+		scratch: s, cfg: cfg, cols: cols,
 		inverted: nameSet(cfg.InvertedColumns), ranged: nameSet(cfg.RangeColumns),
 		bloomed: nameSet(cfg.BloomColumns), noDict: nameSet(cfg.NoDictionaryColumns),
 	}
@@ -221,7 +243,8 @@ func (b *builder) sortRows(c *segment.ColumnBuffer) {
 	var card int
 	switch c.Spec.DataType.Storage() {
 	case schema.StorageInt64:
-		card = len(b.db.Keys(encoding.AppendInt64Keys(nil, c.Ints), ids))
+		b.keys = encoding.AppendInt64Keys(slices.Grow(b.keys[:0], n), c.Ints)
+		card = len(b.db.Keys(b.keys, ids))
 	case schema.StorageFloat64:
 		card = len(b.db.Float64s(c.Floats, ids))
 	default:
@@ -434,7 +457,7 @@ func (w *fileWriter) write(p []byte) {
 		return
 	}
 	_, w.err = w.bw.Write(p)
-	w.crc = crc32.Update(w.crc, castagnoli, p)
+	w.crc = crc32.Update(w.crc, castagnoli(), p)
 	w.off += uint64(len(p))
 }
 

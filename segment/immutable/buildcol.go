@@ -430,13 +430,13 @@ func (b *builder) rawColumn(col uint32, c *segment.ColumnBuffer, cm *segment.Col
 		cm.Sorted = nonDecreasing(ints, func(a, b int64) bool { return a <= b })
 		b.sec = appendSectionHeader(b.sec[:0], sectionHeader{enc: encRawInt, count: uint32(n)})
 		b.sec = b.numericChunks(b.sec, n, func(dst []byte, lo, hi int) []byte {
-			return encoding.AppendIntChunk(dst, ints[lo:hi], &b.scratch)
+			return encoding.AppendIntChunk(dst, ints[lo:hi], &b.chunkScratch)
 		})
 	case schema.StorageFloat64:
 		cm.Sorted = nonDecreasing(floats, func(a, b float64) bool { return encoding.Float64Key(a) <= encoding.Float64Key(b) })
 		b.sec = appendSectionHeader(b.sec[:0], sectionHeader{enc: encRawFlt, count: uint32(n)})
 		b.sec = b.numericChunks(b.sec, n, func(dst []byte, lo, hi int) []byte {
-			return encoding.AppendFloatChunk(dst, floats[lo:hi], encoding.CodecZstd, &b.comp, &b.scratch)
+			return encoding.AppendFloatChunk(dst, floats[lo:hi], encoding.CodecZstd, &b.comp, &b.chunkScratch)
 		})
 	default:
 		cm.Sorted = nonDecreasing(strs, func(a, b string) bool { return strings.Compare(a, b) <= 0 })
@@ -504,7 +504,7 @@ func (b *builder) bytesChunks(dst []byte, vals []string) []byte {
 	area := len(dst)
 	for i := 0; i < nc; i++ {
 		binary.LittleEndian.PutUint64(dst[dir+8*i:], uint64(len(dst)-area))
-		dst = encoding.AppendBytesChunk(dst, vals[firsts[i]:firsts[i+1]], encoding.CodecZstd, &b.comp, &b.scratch)
+		dst = encoding.AppendBytesChunk(dst, vals[firsts[i]:firsts[i+1]], encoding.CodecZstd, &b.comp, &b.chunkScratch)
 	}
 	binary.LittleEndian.PutUint64(dst[dir+8*nc:], uint64(len(dst)-area))
 	return dst

@@ -97,9 +97,11 @@ func corruptf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
 }
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// castagnoli returns the CRC-32C table (crc32 builds it once, behind a
+// sync.Once, and hands out the same one).
+func castagnoli() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }
 
-func crc(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+func crc(b []byte) uint32 { return crc32.Checksum(b, castagnoli()) }
 
 type tocEntry struct {
 	col    uint32

@@ -74,8 +74,8 @@ func allTypeGens() []colGen {
 	}
 }
 
-// rawColumns are the no-dictionary columns of allTypeGens.
-var rawColumnNames = []string{"raw_long", "raw_double", "raw_str", "raw_bytes"}
+// rawColumnNames are the no-dictionary columns of allTypeGens.
+func rawColumnNames() []string { return []string{"raw_long", "raw_double", "raw_str", "raw_bytes"} }
 
 func defaultNull(t schema.DataType) any {
 	switch t.Storage() {

@@ -93,6 +93,9 @@ func (s *Segment) Close() error {
 // VerifyCRC recomputes the file CRC (the segment CRC) over the whole file
 // and compares it with the trailer's.
 func (s *Segment) VerifyCRC() error {
+	if s.data == nil {
+		return fmt.Errorf("verify segment %q: closed", s.meta.Name)
+	}
 	n := len(s.data) - trailerLen
 	if got := crc(s.data[:n]); got != s.meta.CRC {
 		return fmt.Errorf("verify segment %q: file %w: computed %08x, trailer says %08x", s.meta.Name, ErrChecksum, got, s.meta.CRC)

@@ -22,7 +22,7 @@ func baseConfig(name string) BuildConfig {
 		InvertedColumns:     []string{"city", "int_sv", "tags", "scores", "seq"},
 		RangeColumns:        []string{"long_sv", "double_sv", "raw_long", "raw_double", "weights", "int_sv", "city", "seq"},
 		BloomColumns:        []string{"city", "long_sv", "raw_str", "double_sv", "raw_bytes", "tags", "raw_long"},
-		NoDictionaryColumns: rawColumnNames,
+		NoDictionaryColumns: rawColumnNames(),
 		StartOffset:         "49590338271490256608559692538361571095921575989136588898",
 		EndOffset:           "49590338271490256608559692540361571095921575989136588898",
 		Now:                 func() time.Time { return time.UnixMilli(1_700_000_000_000) },
