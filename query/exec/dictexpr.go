@@ -70,8 +70,10 @@ func (n *dictExprNode) eval(b *batch) (*vec.Vector, error) {
 	cs := b.cols[n.slot]
 	if n.state == 0 {
 		n.state = 2
-		if col := cs.col; col != nil && col.Dictionary() != nil && col.Meta().SingleValue && b.seg != nil {
-			if d := col.Dictionary(); d.Len() <= b.seg.NumDocs()/2 {
+		if col := cs.col; col != nil && col.Dictionary() != nil && col.Meta().SingleValue {
+			// Worth it unless the segment has many more distinct values
+			// than rows to evaluate.
+			if d := col.Dictionary(); d.Len() <= 2*b.rows {
 				if err := n.computeDict(col); err != nil {
 					return nil, err
 				}

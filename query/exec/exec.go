@@ -148,6 +148,10 @@ func (p *plan) runSegment(ctx context.Context, seg segment.Segment, collected *a
 			r.stats.NumDocsScanned = 0
 			return r, nil
 		}
+		if t, ok := p.countAnswer(matched); ok {
+			r.groups = t
+			return r, nil
+		}
 		r.groups, err = p.aggregateSegment(ctx, seg, ds, fc, &r.stats)
 	} else {
 		r.rows, err = p.selectSegment(ctx, seg, ds, fc, collected, &r.stats)
@@ -188,7 +192,10 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 		}
 	}
 	var keys []*keyCol
-	for _, g := range p.groupBy {
+	for i, g := range p.groupBy {
+		if p.derived[i] {
+			continue // computed from the other keys after grouping
+		}
 		k := &keyCol{}
 		if ref, ok := g.(*sql.ColumnRef); ok {
 			col := seg.Column(ref.Name)
@@ -226,6 +233,7 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 		}
 	}
 	b := c.newBatch(seg)
+	b.rows = ds.cardinality(fc.numDocs)
 	ex := &expander{}
 	err := forEachBatch(ds, fc.numDocs, fc.buf, func(docs []uint32) error {
 		if err := ctx.Err(); err != nil {
@@ -288,9 +296,13 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 // reduceGroups merges the segments' groups, then applies HAVING, ORDER BY,
 // OFFSET and LIMIT and evaluates the select list.
 func (p *plan) reduceGroups(results []*segResult) (*Result, error) {
-	keyTypes := make([]schema.DataType, len(p.groupBy))
 	pc, slotTypes := p.postAggCompiler()
-	copy(keyTypes, slotTypes[:len(p.groupBy)])
+	var keyTypes []schema.DataType
+	for i := range p.groupBy {
+		if !p.derived[i] {
+			keyTypes = append(keyTypes, slotTypes[i])
+		}
+	}
 	accs := make([]accumulator, len(p.aggs))
 	for i, a := range p.aggs {
 		accs[i] = a.newAccumulator()
@@ -311,9 +323,17 @@ func (p *plan) reduceGroups(results []*segResult) (*Result, error) {
 	// Slots: group keys, then aggregate results.
 	n := t.n
 	slots := make([]*vec.Vector, len(slotTypes))
-	for i, k := range t.keys {
-		slots[i] = vec.New(k.t)
-		k.toVector(slots[i])
+	j := 0
+	for i := range p.groupBy {
+		if p.derived[i] {
+			continue
+		}
+		slots[i] = vec.New(t.keys[j].t)
+		t.keys[j].toVector(slots[i])
+		j++
+	}
+	if err := p.deriveKeys(slots, n); err != nil {
+		return nil, err
 	}
 	for i, a := range accs {
 		v := vec.New(slotTypes[len(p.groupBy)+i])

@@ -351,3 +351,19 @@ func TestPinotComparisonFunctions(t *testing.T) {
 		t.Errorf("equals/greaterThan gave %v, operators %v", a.Rows, b.Rows)
 	}
 }
+
+// TestDerivedGroupKeys checks keys that are functions of other keys: they
+// must not change the groups, only add columns.
+func TestDerivedGroupKeys(t *testing.T) {
+	tbl := testTable(t, genRows(11, 3000), 3, false)
+	a := mustQuery(t, tbl, "SELECT qty, qty * 2 + 1, COUNT(*), SUM(price) FROM tx GROUP BY qty, qty * 2 + 1 ORDER BY qty LIMIT 100")
+	b := mustQuery(t, tbl, "SELECT qty, COUNT(*), SUM(price) FROM tx GROUP BY qty ORDER BY qty LIMIT 100")
+	if len(a.Rows) != len(b.Rows) {
+		t.Fatalf("derived key changed the groups: %d vs %d", len(a.Rows), len(b.Rows))
+	}
+	for i := range a.Rows {
+		if a.Rows[i][0] != b.Rows[i][0] || a.Rows[i][1] != a.Rows[i][0].(int64)*2+1 || a.Rows[i][2] != b.Rows[i][1] {
+			t.Errorf("row %d: %v vs %v", i, a.Rows[i], b.Rows[i])
+		}
+	}
+}

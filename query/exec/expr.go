@@ -16,7 +16,10 @@ import (
 // documents of one segment, or (after aggregation) a batch of groups whose
 // keys and aggregate results sit in slots.
 type batch struct {
-	seg  segment.Segment // nil outside a segment
+	seg segment.Segment // nil outside a segment
+	// rows is how many rows of the segment the query will evaluate (an
+	// estimate, for choosing evaluation strategies).
+	rows int
 	n    int
 	docs []uint32
 	cols []*colSlot

@@ -26,13 +26,14 @@ func (d docSet) cardinality(numDocs int) int {
 	return int(d.bm.GetCardinality())
 }
 
-func (d docSet) bitmap(numDocs int) *roaring.Bitmap {
+// without returns the documents of d not in bm. For every document it
+// flips bm: roaring's AndNot of a full-range run container goes through
+// array containers and allocates heavily.
+func without(d docSet, bm *roaring.Bitmap, numDocs int) docSet {
 	if d.all {
-		bm := roaring.New()
-		bm.AddRange(0, uint64(numDocs))
-		return bm
+		return docSet{bm: roaring.Flip(bm, 0, uint64(numDocs))}
 	}
-	return d.bm
+	return docSet{bm: roaring.AndNot(d.bm, bm)}
 }
 
 func intersect(a, b docSet, numDocs int) docSet {
@@ -269,7 +270,7 @@ func (f *nullFilter) docs(fc *filterCtx, cand docSet) (docSet, error) {
 		nulls = bm
 	}
 	if f.not {
-		return docSet{bm: roaring.AndNot(cand.bitmap(fc.numDocs), nulls)}, nil
+		return without(cand, nulls, fc.numDocs), nil
 	}
 	return intersect(cand, docSet{bm: nulls}, fc.numDocs), nil
 }
@@ -401,7 +402,7 @@ func (f *dictFilter) docs(fc *filterCtx, cand docSet) (docSet, error) {
 				bms = append(bms, inv.Docs(uint32(id)))
 			}
 		}
-		ds = docSet{bm: roaring.AndNot(cand.bitmap(fc.numDocs), roaring.FastOr(bms...))}
+		ds = without(cand, roaring.FastOr(bms...), fc.numDocs)
 	case f.col.Inverted() != nil && (match.count <= 128 || cand.all):
 		inv := f.col.Inverted()
 		bms := make([]*roaring.Bitmap, 0, match.count)
@@ -412,7 +413,7 @@ func (f *dictFilter) docs(fc *filterCtx, cand docSet) (docSet, error) {
 	}
 	res := intersect(cand, ds, fc.numDocs)
 	if hasNulls {
-		res = docSet{bm: roaring.AndNot(res.bitmap(fc.numDocs), nulls)}
+		res = without(res, nulls, fc.numDocs)
 	}
 	return res, nil
 }

@@ -36,8 +36,10 @@ func (p *plan) metadataAnswer(seg segment.Segment) (*groupTable, bool) {
 				return nil, false
 			}
 			m := col.Meta()
-			if m.NullCount >= seg.NumDocs() {
-				break // every value is null: MIN and MAX stay NULL
+			if m.NullCount > 0 {
+				// The recorded bounds may include the default value
+				// stored for null documents.
+				return nil, false
 			}
 			b := m.Min
 			if a.kind == aggMax {
@@ -63,6 +65,25 @@ func (p *plan) metadataAnswer(seg segment.Segment) (*groupTable, bool) {
 		default:
 			return nil, false
 		}
+		accs[i] = acc
+	}
+	return &groupTable{accs: accs, n: 1}, true
+}
+
+// countAnswer answers an ungrouped query of nothing but COUNT(*) from the
+// number of matching documents, without iterating them.
+func (p *plan) countAnswer(matched int) (*groupTable, bool) {
+	if len(p.groupBy) > 0 {
+		return nil, false
+	}
+	accs := make([]accumulator, len(p.aggs))
+	for i, a := range p.aggs {
+		if a.kind != aggCount || a.arg != nil || a.filter != nil || a.mv {
+			return nil, false
+		}
+		acc := &countAcc{}
+		acc.resize(1)
+		acc.n[0] = int64(matched)
 		accs[i] = acc
 	}
 	return &groupTable{accs: accs, n: 1}, true

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tannin-db/tannin/query/sql"
+	"github.com/tannin-db/tannin/query/vec"
 	"github.com/tannin-db/tannin/schema"
 )
 
@@ -27,12 +28,16 @@ type plan struct {
 	// is set when the query groups or aggregates.
 	aggregate bool
 	groupBy   []sql.Expr
-	aggs      []*aggSpec
-	having    sql.Expr
-	orderBy   []sql.OrderItem
-	distinct  bool
-	limit     int64
-	offset    int64
+	// derived marks group keys that are functions of other keys that are
+	// plain columns (GROUP BY ClientIP, ClientIP - 1): they do not split
+	// groups, so they are computed per group after grouping.
+	derived  []bool
+	aggs     []*aggSpec
+	having   sql.Expr
+	orderBy  []sql.OrderItem
+	distinct bool
+	limit    int64
+	offset   int64
 
 	timeout        time.Duration
 	numGroupsLimit int
@@ -176,6 +181,7 @@ func planQuery(t *Table, st *sql.Statement) (*plan, error) {
 	if p.having != nil && !p.aggregate {
 		return nil, fmt.Errorf("HAVING needs GROUP BY or an aggregate function")
 	}
+	p.findDerivedKeys()
 	return p, p.typeCheck()
 }
 
@@ -502,4 +508,65 @@ func containsMV(s *schema.Schema, e sql.Expr) bool {
 		return !found
 	})
 	return found
+}
+
+// findDerivedKeys marks the group keys that depend only on columns that
+// are themselves group keys.
+func (p *plan) findDerivedKeys() {
+	p.derived = make([]bool, len(p.groupBy))
+	plain := map[string]bool{}
+	for _, g := range p.groupBy {
+		if r, ok := g.(*sql.ColumnRef); ok {
+			if f := p.table.Schema.Field(r.Name); f != nil && f.SingleValue {
+				plain[r.Name] = true
+			}
+		}
+	}
+	for i, g := range p.groupBy {
+		if _, ok := g.(*sql.ColumnRef); ok {
+			continue
+		}
+		cols, onlyPlain := 0, true
+		visit(g, func(x sql.Expr) bool {
+			if r, ok := x.(*sql.ColumnRef); ok {
+				cols++
+				onlyPlain = onlyPlain && plain[r.Name]
+			}
+			return true
+		})
+		p.derived[i] = cols > 0 && onlyPlain
+	}
+}
+
+// deriveKeys fills the slots of derived keys by evaluating them over the
+// slots of the plain column keys.
+func (p *plan) deriveKeys(slots []*vec.Vector, n int) error {
+	var c *compiler
+	for i, g := range p.groupBy {
+		if !p.derived[i] {
+			continue
+		}
+		if c == nil {
+			c = newCompiler(p.table.Schema)
+			c.postAgg = true
+			c.slotOf = map[string]int{}
+			c.slotTypes = make([]schema.DataType, len(slots))
+			for j, k := range p.groupBy {
+				if !p.derived[j] {
+					c.slotOf[k.String()] = j
+					c.slotTypes[j] = slots[j].Type
+				}
+			}
+		}
+		nd, err := c.compile(g)
+		if err != nil {
+			return fmt.Errorf("GROUP BY %s: %w", g, err)
+		}
+		v, err := nd.eval(&batch{n: n, slots: slots})
+		if err != nil {
+			return err
+		}
+		slots[i] = cloneVector(v)
+	}
+	return nil
 }

@@ -81,6 +81,10 @@ func (p *plan) selectSegment(ctx context.Context, seg segment.Segment, ds docSet
 		keyNodes[i] = n
 	}
 	b := c.newBatch(seg)
+	b.rows = ds.cardinality(fc.numDocs)
+	if len(p.orderBy) == 0 {
+		b.rows = min(b.rows, want)
+	}
 	rs := &rowSet{}
 	if want == 0 {
 		return rs, nil
