@@ -170,51 +170,14 @@ func (t *Transformer) sort(order []*transformExpr, byDest map[string]*transformE
 	return nil
 }
 
+// walkRefs calls fn with the name of every column e references.
 func walkRefs(e sql.Expr, fn func(string)) {
-	switch x := e.(type) {
-	case nil:
-	case *sql.ColumnRef:
-		fn(x.Name)
-	case *sql.Unary:
-		walkRefs(x.X, fn)
-	case *sql.Binary:
-		walkRefs(x.L, fn)
-		walkRefs(x.R, fn)
-	case *sql.Func:
-		for _, a := range x.Args {
-			walkRefs(a, fn)
+	sql.Walk(e, func(x sql.Expr) bool {
+		if r, ok := x.(*sql.ColumnRef); ok {
+			fn(r.Name)
 		}
-		if x.Filter != nil {
-			walkRefs(x.Filter, fn)
-		}
-	case *sql.Case:
-		if x.Operand != nil {
-			walkRefs(x.Operand, fn)
-		}
-		for _, w := range x.Whens {
-			walkRefs(w.Cond, fn)
-			walkRefs(w.Result, fn)
-		}
-		if x.Else != nil {
-			walkRefs(x.Else, fn)
-		}
-	case *sql.Cast:
-		walkRefs(x.X, fn)
-	case *sql.In:
-		walkRefs(x.X, fn)
-		for _, a := range x.List {
-			walkRefs(a, fn)
-		}
-	case *sql.Between:
-		walkRefs(x.X, fn)
-		walkRefs(x.Lo, fn)
-		walkRefs(x.Hi, fn)
-	case *sql.Like:
-		walkRefs(x.X, fn)
-		walkRefs(x.Pattern, fn)
-	case *sql.IsNull:
-		walkRefs(x.X, fn)
-	}
+		return true
+	})
 }
 
 // Check compiles every expression against b's columns as typed now, so

@@ -238,9 +238,9 @@ func (a *aggSpec) newAccumulator() accumulator {
 		return &sumAcc{avg: a.kind == aggAvg}
 	case aggMin, aggMax:
 		if a.resultType() == schema.TypeString {
-			return &strMinMaxAcc{max: a.kind == aggMax}
+			return &strMinMaxAcc{extremeAcc[string]{max: a.kind == aggMax}}
 		}
-		return &minMaxAcc{max: a.kind == aggMax}
+		return &minMaxAcc{extremeAcc: extremeAcc[float64]{max: a.kind == aggMax}}
 	case aggDistinctCount:
 		return &distinctAcc{storage: storageOf(a.argType)}
 	case aggDistinctCountHLL:
@@ -395,16 +395,38 @@ func (a *sumAcc) result(g int, out *vec.Vector, i int) {
 	out.F64[i] = a.sum[g]
 }
 
-type minMaxAcc struct {
-	max  bool
-	val  []float64
-	has  []bool
-	conv *vec.Vector
+// extremeAcc keeps each group's MIN or MAX.
+type extremeAcc[T float64 | string] struct {
+	max bool
+	val []T
+	has []bool
 }
 
-func (a *minMaxAcc) resize(n int) {
+func (a *extremeAcc[T]) resize(n int) {
 	a.val = resize(a.val, n)
 	a.has = resize(a.has, n)
+}
+
+// offer makes x group g's extreme if it beats the current one.
+func (a *extremeAcc[T]) offer(g uint32, x T) bool {
+	if !a.has[g] || (a.max && x > a.val[g]) || (!a.max && x < a.val[g]) {
+		a.val[g] = x
+		a.has[g] = true
+		return true
+	}
+	return false
+}
+
+func (a *extremeAcc[T]) mergeFrom(dst int, b *extremeAcc[T], src int) {
+	if b.has[src] {
+		a.offer(uint32(dst), b.val[src])
+	}
+}
+
+// minMaxAcc is MIN/MAX of numbers (a DOUBLE, as in Pinot).
+type minMaxAcc struct {
+	extremeAcc[float64]
+	conv *vec.Vector
 }
 
 func (a *minMaxAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
@@ -420,24 +442,12 @@ func (a *minMaxAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
 		if groups != nil {
 			g = groups[i]
 		}
-		x := f[i]
-		if !a.has[g] || (a.max && x > a.val[g]) || (!a.max && x < a.val[g]) {
-			a.val[g] = x
-			a.has[g] = true
-		}
+		a.offer(g, f[i])
 	}
 }
 
 func (a *minMaxAcc) merge(dst int, o accumulator, src int) {
-	b := o.(*minMaxAcc)
-	if !b.has[src] {
-		return
-	}
-	x := b.val[src]
-	if !a.has[dst] || (a.max && x > a.val[dst]) || (!a.max && x < a.val[dst]) {
-		a.val[dst] = x
-		a.has[dst] = true
-	}
+	a.mergeFrom(dst, &o.(*minMaxAcc).extremeAcc, src)
 }
 
 func (a *minMaxAcc) result(g int, out *vec.Vector, i int) {
@@ -448,16 +458,8 @@ func (a *minMaxAcc) result(g int, out *vec.Vector, i int) {
 	out.F64[i] = a.val[g]
 }
 
-type strMinMaxAcc struct {
-	max bool
-	val []string
-	has []bool
-}
-
-func (a *strMinMaxAcc) resize(n int) {
-	a.val = resize(a.val, n)
-	a.has = resize(a.has, n)
-}
+// strMinMaxAcc is MIN/MAX of strings.
+type strMinMaxAcc struct{ extremeAcc[string] }
 
 func (a *strMinMaxAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
 	for i, x := range v.Str[:rows] {
@@ -468,23 +470,14 @@ func (a *strMinMaxAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool
 		if groups != nil {
 			g = groups[i]
 		}
-		if !a.has[g] || (a.max && x > a.val[g]) || (!a.max && x < a.val[g]) {
-			a.val[g] = strings.Clone(x)
-			a.has[g] = true
+		if a.offer(g, x) {
+			a.val[g] = strings.Clone(x) // x may live in a reused buffer
 		}
 	}
 }
 
 func (a *strMinMaxAcc) merge(dst int, o accumulator, src int) {
-	b := o.(*strMinMaxAcc)
-	if !b.has[src] {
-		return
-	}
-	x := b.val[src]
-	if !a.has[dst] || (a.max && x > a.val[dst]) || (!a.max && x < a.val[dst]) {
-		a.val[dst] = x
-		a.has[dst] = true
-	}
+	a.mergeFrom(dst, &o.(*strMinMaxAcc).extremeAcc, src)
 }
 
 func (a *strMinMaxAcc) result(g int, out *vec.Vector, i int) {

@@ -40,19 +40,9 @@ func (c *compiler) maybeDictExpr(e sql.Expr, plain node) node {
 	if _, ok := plain.(*constNode); ok || nullSensitive(e) {
 		return plain
 	}
-	var name string
-	single := true
-	visit(e, func(x sql.Expr) bool {
-		if r, ok := x.(*sql.ColumnRef); ok {
-			if name != "" && r.Name != name {
-				single = false
-			}
-			name = r.Name
-		}
-		return true
-	})
+	name, single := singleColumn(e)
 	f := c.schema.Field(name)
-	if name == "" || !single || f == nil || !f.SingleValue {
+	if !single || f == nil || !f.SingleValue {
 		return plain
 	}
 	ic := newCompiler(c.schema)
@@ -140,4 +130,21 @@ func (n *dictExprNode) computeDict(col segment.Column) error {
 	}
 	n.dictVals = cloneVector(out)
 	return nil
+}
+
+// singleColumn returns the one column e references, and false when e
+// references none or several.
+func singleColumn(e sql.Expr) (string, bool) {
+	var name string
+	single := true
+	sql.Walk(e, func(x sql.Expr) bool {
+		if r, ok := x.(*sql.ColumnRef); ok {
+			if name != "" && r.Name != name {
+				single = false
+			}
+			name = r.Name
+		}
+		return single
+	})
+	return name, single && name != ""
 }

@@ -227,7 +227,7 @@ func (fb *filterBuilder) leaf(e sql.Expr) (filterNode, error) {
 // case it cannot be evaluated on dictionary values alone.
 func nullSensitive(e sql.Expr) bool {
 	found := false
-	visit(e, func(x sql.Expr) bool {
+	sql.Walk(e, func(x sql.Expr) bool {
 		switch x := x.(type) {
 		case *sql.IsNull, *sql.Case:
 			found = true
@@ -563,18 +563,8 @@ func evalFilter(s *schema.Schema, seg segment.Segment, where sql.Expr, fc *filte
 // mvLeaf compiles a predicate on one multi-value column, which matches a
 // document when any of its values matches (Pinot's semantics).
 func (fb *filterBuilder) mvLeaf(e sql.Expr) filterNode {
-	var name string
-	single := true
-	visit(e, func(x sql.Expr) bool {
-		if r, ok := x.(*sql.ColumnRef); ok {
-			if name != "" && name != r.Name {
-				single = false
-			}
-			name = r.Name
-		}
-		return true
-	})
-	if name == "" || !single {
+	name, single := singleColumn(e)
+	if !single {
 		return nil
 	}
 	if f := fb.schema.Field(name); f == nil || f.SingleValue {

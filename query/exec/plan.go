@@ -418,7 +418,7 @@ func (r *resolver) resolve(e sql.Expr, fallback func(string) sql.Expr) (sql.Expr
 // rejects nested aggregates.
 func walkAggregates(e sql.Expr, f func(*sql.Func) error) error {
 	var err error
-	visit(e, func(x sql.Expr) bool {
+	sql.Walk(e, func(x sql.Expr) bool {
 		if err != nil {
 			return false
 		}
@@ -439,7 +439,7 @@ func walkAggregates(e sql.Expr, f func(*sql.Func) error) error {
 
 func containsAggregate(e sql.Expr) bool {
 	found := false
-	visit(e, func(x sql.Expr) bool {
+	sql.Walk(e, func(x sql.Expr) bool {
 		if fc, ok := x.(*sql.Func); ok && isAggregate(fc.Name) {
 			found = true
 		}
@@ -448,58 +448,10 @@ func containsAggregate(e sql.Expr) bool {
 	return found
 }
 
-// visit walks e depth-first; f returns false to skip a node's children.
-func visit(e sql.Expr, f func(sql.Expr) bool) {
-	if e == nil || !f(e) {
-		return
-	}
-	switch e := e.(type) {
-	case *sql.Unary:
-		visit(e.X, f)
-	case *sql.Binary:
-		visit(e.L, f)
-		visit(e.R, f)
-	case *sql.Func:
-		for _, a := range e.Args {
-			visit(a, f)
-		}
-		if e.Filter != nil {
-			visit(e.Filter, f)
-		}
-	case *sql.Case:
-		if e.Operand != nil {
-			visit(e.Operand, f)
-		}
-		for _, w := range e.Whens {
-			visit(w.Cond, f)
-			visit(w.Result, f)
-		}
-		if e.Else != nil {
-			visit(e.Else, f)
-		}
-	case *sql.Cast:
-		visit(e.X, f)
-	case *sql.In:
-		visit(e.X, f)
-		for _, x := range e.List {
-			visit(x, f)
-		}
-	case *sql.Between:
-		visit(e.X, f)
-		visit(e.Lo, f)
-		visit(e.Hi, f)
-	case *sql.Like:
-		visit(e.X, f)
-		visit(e.Pattern, f)
-	case *sql.IsNull:
-		visit(e.X, f)
-	}
-}
-
 // containsMV reports whether e reads a multi-value column.
 func containsMV(s *schema.Schema, e sql.Expr) bool {
 	found := false
-	visit(e, func(x sql.Expr) bool {
+	sql.Walk(e, func(x sql.Expr) bool {
 		if r, ok := x.(*sql.ColumnRef); ok {
 			if f := s.Field(r.Name); f != nil && !f.SingleValue {
 				found = true
@@ -527,7 +479,7 @@ func (p *plan) findDerivedKeys() {
 			continue
 		}
 		cols, onlyPlain := 0, true
-		visit(g, func(x sql.Expr) bool {
+		sql.Walk(g, func(x sql.Expr) bool {
 			if r, ok := x.(*sql.ColumnRef); ok {
 				cols++
 				onlyPlain = onlyPlain && plain[r.Name]

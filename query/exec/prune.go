@@ -239,7 +239,7 @@ func (p *plan) explainFilter(e sql.Expr, parent int, add func(string, int) int) 
 	}
 	kind := "FILTER_FULL_SCAN"
 	var refs []string
-	visit(e, func(x sql.Expr) bool {
+	sql.Walk(e, func(x sql.Expr) bool {
 		if r, ok := x.(*sql.ColumnRef); ok {
 			refs = append(refs, r.Name)
 		}
