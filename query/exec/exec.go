@@ -307,19 +307,31 @@ func (p *plan) reduceGroups(results []*segResult) (*Result, error) {
 	for i, a := range p.aggs {
 		accs[i] = a.newAccumulator()
 	}
-	m := newMerger(keyTypes, accs)
+	var tables []*groupTable
+	// The k-way merge pays off where hashing is dear: string keys.
+	allSorted := len(keyTypes) == 1 && keyTypes[0].Storage() == schema.StorageString
 	for _, r := range results {
 		if r != nil && r.groups != nil {
-			if len(p.groupBy) == 0 {
+			tables = append(tables, r.groups)
+			allSorted = allSorted && (r.groups.sorted != nil || r.groups.n == 0)
+		}
+	}
+	var t *groupTable
+	if allSorted && len(tables) > 1 {
+		t = mergeSorted(tables, keyTypes[0], accs)
+	} else {
+		m := newMerger(keyTypes, accs)
+		for _, g := range tables {
+			if len(keyTypes) == 0 {
 				for i, a := range m.out.accs {
-					a.merge(0, r.groups.accs[i], 0)
+					a.merge(0, g.accs[i], 0)
 				}
 				continue
 			}
-			m.add(r.groups)
+			m.add(g)
 		}
+		t = m.out
 	}
-	t := m.out
 	// Slots: group keys, then aggregate results.
 	n := t.n
 	slots := make([]*vec.Vector, len(slotTypes))

@@ -210,6 +210,11 @@ type groupTable struct {
 
 	limit        int
 	limitReached bool
+	// sorted, when set, lists the groups in ascending order of their
+	// single key (NULL last): the segment grouped on a sorted dictionary,
+	// so its groups merge with other segments' by a k-way merge instead of
+	// hashing every key again.
+	sorted []int32
 }
 
 // segmentGrouper groups one segment's rows.
@@ -494,6 +499,15 @@ func (g *segmentGrouper) finish() *groupTable {
 			}
 		}
 		t.keys[j] = kv
+	}
+	if len(g.keys) == 1 && g.keys[0].dict != nil && g.keys[0].dict.Sorted && !g.keys[0].mv && t.dense != nil {
+		// Dense ids ascend with the key values; the null id is last.
+		t.sorted = make([]int32, 0, t.n)
+		for _, gid := range t.dense {
+			if gid >= 0 {
+				t.sorted = append(t.sorted, gid)
+			}
+		}
 	}
 	t.dense, t.packed, t.bytes, t.groupIDs = nil, nil, nil, nil
 	return t
