@@ -275,6 +275,25 @@ func resize[T any](s []T, n int) []T {
 	return out
 }
 
+// floatRows calls f with the group and float value of each row that
+// takes part, converting the batch to float64 through *conv once.
+func floatRows(rows int, groups []uint32, v *vec.Vector, mask []bool, conv **vec.Vector, f func(g uint32, x float64)) {
+	if *conv == nil {
+		*conv = vec.New(schema.TypeDouble)
+	}
+	vals := asFloat(v, rows, *conv)
+	for i := 0; i < rows; i++ {
+		if skip(v, mask, i) {
+			continue
+		}
+		g := uint32(0)
+		if groups != nil {
+			g = groups[i]
+		}
+		f(g, vals[i])
+	}
+}
+
 // skip reports whether row i does not take part.
 func skip(v *vec.Vector, mask []bool, i int) bool {
 	return (mask != nil && !mask[i]) || (v != nil && v.Nulls != nil && v.Nulls[i])
@@ -430,20 +449,7 @@ type minMaxAcc struct {
 }
 
 func (a *minMaxAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
-	if a.conv == nil {
-		a.conv = vec.New(schema.TypeDouble)
-	}
-	f := asFloat(v, rows, a.conv)
-	for i := 0; i < rows; i++ {
-		if skip(v, mask, i) {
-			continue
-		}
-		g := uint32(0)
-		if groups != nil {
-			g = groups[i]
-		}
-		a.offer(g, f[i])
-	}
+	floatRows(rows, groups, v, mask, &a.conv, func(g uint32, x float64) { a.offer(g, x) })
 }
 
 func (a *minMaxAcc) merge(dst int, o accumulator, src int) {
@@ -654,20 +660,7 @@ type percentileAcc struct {
 func (a *percentileAcc) resize(n int) { a.vals = resize(a.vals, n) }
 
 func (a *percentileAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
-	if a.conv == nil {
-		a.conv = vec.New(schema.TypeDouble)
-	}
-	f := asFloat(v, rows, a.conv)
-	for i := 0; i < rows; i++ {
-		if skip(v, mask, i) {
-			continue
-		}
-		g := uint32(0)
-		if groups != nil {
-			g = groups[i]
-		}
-		a.vals[g] = append(a.vals[g], f[i])
-	}
+	floatRows(rows, groups, v, mask, &a.conv, func(g uint32, x float64) { a.vals[g] = append(a.vals[g], x) })
 }
 
 func (a *percentileAcc) merge(dst int, o accumulator, src int) {
@@ -699,23 +692,12 @@ type tdigestAcc struct {
 func (a *tdigestAcc) resize(n int) { a.td = resize(a.td, n) }
 
 func (a *tdigestAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
-	if a.conv == nil {
-		a.conv = vec.New(schema.TypeDouble)
-	}
-	f := asFloat(v, rows, a.conv)
-	for i := 0; i < rows; i++ {
-		if skip(v, mask, i) {
-			continue
-		}
-		g := uint32(0)
-		if groups != nil {
-			g = groups[i]
-		}
+	floatRows(rows, groups, v, mask, &a.conv, func(g uint32, x float64) {
 		if a.td[g] == nil {
 			a.td[g] = tdigest.NewWithCompression(100)
 		}
-		a.td[g].Add(f[i], 1)
-	}
+		a.td[g].Add(x, 1)
+	})
 }
 
 func (a *tdigestAcc) merge(dst int, o accumulator, src int) {

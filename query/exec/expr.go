@@ -566,18 +566,8 @@ func (n *arithNode) eval(b *batch) (*vec.Vector, error) {
 	if n.t == schema.TypeLong {
 		a, c, o := lv.I64[:b.n], rv.I64[:b.n], out.I64[:b.n]
 		switch n.op {
-		case sql.OpAdd:
-			for i := range o {
-				o[i] = a[i] + c[i]
-			}
-		case sql.OpSub:
-			for i := range o {
-				o[i] = a[i] - c[i]
-			}
-		case sql.OpMul:
-			for i := range o {
-				o[i] = a[i] * c[i]
-			}
+		case sql.OpAdd, sql.OpSub, sql.OpMul:
+			ringOp(n.op, a, c, o)
 		case sql.OpMod:
 			for i := range o {
 				if c[i] == 0 {
@@ -596,18 +586,8 @@ func (n *arithNode) eval(b *batch) (*vec.Vector, error) {
 		c := asFloat(rv, b.n, n.rf)
 		o := out.F64[:b.n]
 		switch n.op {
-		case sql.OpAdd:
-			for i := range o {
-				o[i] = a[i] + c[i]
-			}
-		case sql.OpSub:
-			for i := range o {
-				o[i] = a[i] - c[i]
-			}
-		case sql.OpMul:
-			for i := range o {
-				o[i] = a[i] * c[i]
-			}
+		case sql.OpAdd, sql.OpSub, sql.OpMul:
+			ringOp(n.op, a, c, o)
 		case sql.OpDiv:
 			for i := range o {
 				if c[i] == 0 {
@@ -631,6 +611,25 @@ func (n *arithNode) eval(b *batch) (*vec.Vector, error) {
 	}
 	mergeNulls(out, lv, rv)
 	return out, nil
+}
+
+// ringOp computes o = a op c for +, - and *, one typed loop per operator.
+func ringOp[T int64 | float64](op sql.BinaryOp, a, c, o []T) {
+	c, o = c[:len(a)], o[:len(a)]
+	switch op {
+	case sql.OpAdd:
+		for i := range a {
+			o[i] = a[i] + c[i]
+		}
+	case sql.OpSub:
+		for i := range a {
+			o[i] = a[i] - c[i]
+		}
+	case sql.OpMul:
+		for i := range a {
+			o[i] = a[i] * c[i]
+		}
+	}
 }
 
 // asFloat returns v's values as float64, converting into scratch if needed.
