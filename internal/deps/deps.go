@@ -16,5 +16,12 @@ import (
 	_ "github.com/klauspost/compress/zstd"
 	_ "github.com/ohler55/ojg/jp"
 	_ "github.com/schollz/progressbar/v3"
+	_ "github.com/prometheus/client_golang/prometheus"
+	_ "github.com/startreedata/pinot-client-go/pinot"
+	_ "go.etcd.io/etcd/client/v3"
+	_ "go.etcd.io/etcd/client/v3/concurrency"
+	_ "go.etcd.io/etcd/server/v3/embed"
 	_ "golang.org/x/sys/unix"
+	_ "google.golang.org/grpc"
+	_ "google.golang.org/protobuf/proto"
 )

@@ -159,3 +159,13 @@ func unmarshalMeta(data []byte) (*segment.Meta, error) {
 	}
 	return m, nil
 }
+
+// MarshalMeta encodes m as the metadata JSON of segment/FORMAT.md (section
+// 2), which keeps NaN, infinite and non-UTF-8 bounds exact. Cluster metadata
+// stores segment metadata in this form so that brokers prune on the same
+// bounds the file holds.
+func MarshalMeta(m *segment.Meta) ([]byte, error) { return marshalMeta(m) }
+
+// UnmarshalMeta decodes and checks what MarshalMeta produced. CRC and
+// SizeBytes are not part of the encoding.
+func UnmarshalMeta(data []byte) (*segment.Meta, error) { return unmarshalMeta(data) }

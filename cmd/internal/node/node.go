@@ -1,0 +1,127 @@
+// Package node holds what every role process shares: the flags that locate
+// the cluster (etcd endpoints, cluster name, deep store, advertised host)
+// and the dependencies built from them (etcd client, metadata store and
+// cache, deep store, logger).
+package node
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/deepstore"
+	"github.com/tannin-db/tannin/deepstore/localfs"
+)
+
+// Config locates the cluster.
+type Config struct {
+	// EtcdEndpoints are etcd client URLs, comma-separated on the command line.
+	EtcdEndpoints []string
+	ClusterName   string
+	// DeepStore is the deep store's URI: file:///path (s3:// comes with the
+	// realtime issue).
+	DeepStore string
+	// Host is the address other processes reach this one at; ListenHost is
+	// what it binds (defaults to Host).
+	Host       string
+	ListenHost string
+}
+
+// DefaultConfig is a single-machine cluster.
+func DefaultConfig() Config {
+	return Config{
+		EtcdEndpoints: []string{"http://127.0.0.1:2379"},
+		ClusterName:   "tannin",
+		DeepStore:     "file:///var/lib/tannin/deepstore",
+		Host:          "127.0.0.1",
+	}
+}
+
+// RegisterFlags adds the shared flags to fs.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.Func("etcd-endpoints", "comma-separated etcd client URLs (default "+strings.Join(c.EtcdEndpoints, ",")+")", func(s string) error {
+		c.EtcdEndpoints = strings.Split(s, ",")
+		return nil
+	})
+	fs.StringVar(&c.ClusterName, "cluster-name", c.ClusterName, "cluster name: the etcd key prefix /tannin/<name>/")
+	fs.StringVar(&c.DeepStore, "deep-store", c.DeepStore, "deep store URI (file:///dir)")
+	fs.StringVar(&c.Host, "host", c.Host, "host name or address other processes reach this one at")
+	fs.StringVar(&c.ListenHost, "listen-host", c.ListenHost, "address to bind (default: -host)")
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if len(c.EtcdEndpoints) == 0 || c.EtcdEndpoints[0] == "" {
+		return errors.New("-etcd-endpoints: at least one endpoint is needed")
+	}
+	if c.ClusterName == "" || strings.ContainsAny(c.ClusterName, "/ ") {
+		return fmt.Errorf("-cluster-name %q: must be non-empty without '/' or spaces", c.ClusterName)
+	}
+	if c.Host == "" {
+		return errors.New("-host: must be set")
+	}
+	if _, err := url.Parse(c.DeepStore); err != nil {
+		return fmt.Errorf("-deep-store %q: %w", c.DeepStore, err)
+	}
+	return nil
+}
+
+// Bind is the host to listen on.
+func (c *Config) Bind() string {
+	if c.ListenHost != "" {
+		return c.ListenHost
+	}
+	return c.Host
+}
+
+// Deps are a role's connections to the cluster.
+type Deps struct {
+	Etcd      *clientv3.Client
+	Store     *cluster.Store
+	Cache     *cluster.Cache
+	DeepStore deepstore.Store
+	Log       *slog.Logger
+}
+
+// Connect dials etcd, loads the metadata cache (kept current until ctx
+// ends) and opens the deep store. Close the Etcd client when done.
+func Connect(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
+	ds, err := OpenDeepStore(c.DeepStore)
+	if err != nil {
+		return nil, err
+	}
+	cli, err := cluster.Dial(c.EtcdEndpoints)
+	if err != nil {
+		return nil, err
+	}
+	store := cluster.NewStore(cli, c.ClusterName)
+	cache, err := cluster.NewCache(ctx, store, log)
+	if err != nil {
+		cli.Close()
+		return nil, err
+	}
+	return &Deps{Etcd: cli, Store: store, Cache: cache, DeepStore: ds, Log: log}, nil
+}
+
+// OpenDeepStore opens the deep store a URI names.
+func OpenDeepStore(uri string) (deepstore.Store, error) {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return nil, fmt.Errorf("deep store %q: %w", uri, err)
+	}
+	switch u.Scheme {
+	case "file", "":
+		if u.Path == "" {
+			return nil, fmt.Errorf("deep store %q: no directory", uri)
+		}
+		return localfs.New(u.Path)
+	}
+	return nil, fmt.Errorf("deep store %q: unknown scheme %q (want file://)", uri, u.Scheme)
+}

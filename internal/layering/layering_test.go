@@ -1,0 +1,73 @@
+// Package layering guards the architecture: engine packages (segment,
+// index, query, ingest, deepstore, schema, tableconfig) never depend on
+// etcd, net/http, gRPC or the role code under cmd/, so the engine stays
+// embeddable and testable without a cluster (STYLE.md).
+package layering
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+var engine = []string{"schema/...", "tableconfig/...", "segment/...", "index/...", "query/...", "ingest/...", "deepstore/..."}
+
+// forbidden are checked against the engine packages' own imports;
+// transitive dependencies of third-party libraries (arrow-go's parquet
+// reader pulls in net/http) are theirs to choose.
+var forbidden = []string{
+	"go.etcd.io/",
+	"net/http",
+	"google.golang.org/grpc",
+	"github.com/tannin-db/tannin/cmd/",
+}
+
+// forbiddenDeps may not be reached even indirectly.
+var forbiddenDeps = []string{"go.etcd.io/", "github.com/tannin-db/tannin/cmd/"}
+
+func goList(t *testing.T, format string, deps bool) []string {
+	t.Helper()
+	args := []string{"list", "-f", format}
+	if deps {
+		args = append(args, "-deps")
+	}
+	for _, p := range engine {
+		args = append(args, "github.com/tannin-db/tannin/"+p)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = "../.."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines
+}
+
+func TestEngineDoesNotImportCluster(t *testing.T) {
+	for _, line := range goList(t, `{{.ImportPath}}:{{join .Imports " "}}`, false) {
+		pkg, imports, _ := strings.Cut(line, ":")
+		for _, imp := range strings.Fields(imports) {
+			for _, f := range forbidden {
+				if strings.HasPrefix(imp, f) {
+					t.Errorf("%s imports %s", pkg, imp)
+				}
+			}
+		}
+	}
+	for _, dep := range goList(t, "{{.ImportPath}}", true) {
+		for _, f := range forbiddenDeps {
+			if strings.HasPrefix(dep, f) {
+				t.Errorf("an engine package depends on %s", dep)
+			}
+		}
+	}
+}
