@@ -36,7 +36,9 @@ type Error struct {
 	Body   string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Status, strings.TrimSpace(e.Body)) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("HTTP %d: %s", e.Status, strings.TrimSpace(e.Body))
+}
 
 // Do sends a request and decodes a JSON answer into out (when non-nil).
 func (c *Client) Do(ctx context.Context, method, url, contentType string, body io.Reader, out any) error {
