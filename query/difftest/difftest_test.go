@@ -15,6 +15,7 @@ var (
 	flagRandom = flag.Int("difftest.random", 150, "number of randomly generated queries")
 	flagSeed   = flag.Uint64("difftest.seed", 20241129, "seed of the random query generator")
 	flagSegs   = flag.String("difftest.segments", "immutable", "segment backend: immutable (sealed files, every index) or memseg (in-memory reference)")
+	flagParts  = flag.Int("difftest.partials", 3, "answer queries the distributed way over this many pseudo-servers (Execute, wire round trip, Reduce); 1 runs them in one process")
 )
 
 func backend(t *testing.T) Backend {
@@ -60,6 +61,7 @@ func TestCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("loaded the tables into %s segments and DuckDB in %v", backend(t), time.Since(start).Round(time.Millisecond))
+	h.Tannin.Partials = *flagParts
 	t.Cleanup(func() {
 		if err := h.Close(); err != nil {
 			t.Error(err)
@@ -83,6 +85,9 @@ func TestCorpus(t *testing.T) {
 		t.Fatalf("no record selected (ids %v)", ids)
 	}
 	for _, file := range files {
+		// The hand-written records run both ways (distributed and in one
+		// process); the random ones the distributed way only.
+		h.SingleToo = file != "random"
 		t.Run(file, func(t *testing.T) {
 			failed := 0
 			for _, r := range byFile[file] {

@@ -18,6 +18,18 @@
 //	DIFFTEST_QUERY=r017 go test ./query/difftest -run TestCorpus/random
 //	go test ./query/difftest -difftest.segments=memseg    # in-memory segments
 //	go test ./query/difftest -difftest.random=500 -difftest.seed=7
+//	go test ./query/difftest -difftest.partials=1             # one process only
+//
+// # Distributed answers
+//
+// By default (-difftest.partials=3) Tannin answers every query the way a
+// cluster does: the table's segments are dealt round-robin to three
+// pseudo-servers (a server may get none), each runs exec.Execute, its
+// Partial goes through the wire encoding (AppendBinary, UnmarshalPartial),
+// and exec.Reduce merges them from the schema alone, as a broker. The
+// hand-written records also run in one process (exec.Query) and must pass
+// both ways; the random queries run distributed only. A failure says which
+// way failed.
 //
 // A failing record prints both SQL texts and the first five rows of both
 // results.

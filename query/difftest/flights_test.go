@@ -53,6 +53,7 @@ func TestFlights(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := &Harness{Tannin: NewTannin(t.TempDir(), backend(t)), Duck: duck}
+	h.Tannin.Partials = *flagParts
 	t.Cleanup(func() {
 		if err := h.Close(); err != nil {
 			t.Error(err)

@@ -14,6 +14,9 @@ type Harness struct {
 	Duck   *Duck
 	// Timeout bounds each engine's run of one query (default 60s).
 	Timeout time.Duration
+	// SingleToo: when Tannin answers the distributed way (Partials > 1),
+	// each record also runs in one process, and both answers must pass.
+	SingleToo bool
 }
 
 // Failure is a record that did not pass, with what each side returned.
@@ -102,46 +105,62 @@ func (h *Harness) Run(ctx context.Context, r *Record) error {
 	if sh, err := scanShape(r.SQL); err == nil && h.Tannin.Table(sh.Table) != nil {
 		table = sh.Table
 	}
-
-	tctx, cancel := context.WithTimeout(ctx, timeout)
-	got, terr := h.Tannin.Query(tctx, table, r.SQL)
-	cancel()
-
-	if r.Kind == KindError {
-		switch {
-		case terr == nil:
-			f := fail("succeeded, want an error containing %q", r.Error)
-			f.Got = got
-			return f
-		case !strings.Contains(strings.ToLower(terr.Error()), strings.ToLower(r.Error)):
-			return fail("error %q does not contain %q", terr.Error(), r.Error)
+	modes := []int{h.Tannin.Partials}
+	if h.SingleToo && h.Tannin.Partials > 1 {
+		modes = append(modes, 1)
+	}
+	var ref string
+	var want *Rows
+	for _, servers := range modes {
+		tctx, cancel := context.WithTimeout(ctx, timeout)
+		got, terr := h.Tannin.QueryPartials(tctx, table, r.SQL, servers)
+		cancel()
+		mode := ""
+		if len(modes) > 1 && servers <= 1 {
+			mode = "(in one process) "
+		} else if len(modes) > 1 {
+			mode = fmt.Sprintf("(over %d servers) ", servers)
 		}
-		return nil
-	}
 
-	ref, err := r.ReferenceSQL()
-	if err != nil {
-		return fail("corpus: derive the duckdb sql: %v", err)
-	}
-	dctx, cancel := context.WithTimeout(ctx, timeout)
-	want, derr := h.Duck.Query(dctx, ref)
-	cancel()
-	if derr != nil {
-		f := fail("corpus: duckdb rejects the reference query: %v", derr)
-		f.DuckDBText = ref
-		return f
-	}
-	if terr != nil {
-		f := fail("tannin error: %v", terr)
-		f.DuckDBText, f.Want = ref, want
-		return f
-	}
-	e, err := expectFor(r, len(want.Rows))
-	if err != nil {
-		return fail("corpus: %v", err)
-	}
-	if err := Compare(got, want, e); err != nil {
-		return &Failure{Record: r, Reason: "mismatch: " + err.Error(), Got: got, Want: want, DuckDBText: ref}
+		if r.Kind == KindError {
+			switch {
+			case terr == nil:
+				f := fail("%ssucceeded, want an error containing %q", mode, r.Error)
+				f.Got = got
+				return f
+			case !strings.Contains(strings.ToLower(terr.Error()), strings.ToLower(r.Error)):
+				return fail("%serror %q does not contain %q", mode, terr.Error(), r.Error)
+			}
+			continue
+		}
+
+		if want == nil {
+			var err error
+			if ref, err = r.ReferenceSQL(); err != nil {
+				return fail("corpus: derive the duckdb sql: %v", err)
+			}
+			dctx, cancel := context.WithTimeout(ctx, timeout)
+			var derr error
+			want, derr = h.Duck.Query(dctx, ref)
+			cancel()
+			if derr != nil {
+				f := fail("corpus: duckdb rejects the reference query: %v", derr)
+				f.DuckDBText = ref
+				return f
+			}
+		}
+		if terr != nil {
+			f := fail("%stannin error: %v", mode, terr)
+			f.DuckDBText, f.Want = ref, want
+			return f
+		}
+		e, err := expectFor(r, len(want.Rows))
+		if err != nil {
+			return fail("corpus: %v", err)
+		}
+		if err := Compare(got, want, e); err != nil {
+			return &Failure{Record: r, Reason: mode + "mismatch: " + err.Error(), Got: got, Want: want, DuckDBText: ref}
+		}
 	}
 	return nil
 }

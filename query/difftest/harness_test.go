@@ -3,6 +3,7 @@ package difftest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -28,6 +29,18 @@ func TestHarnessRun(t *testing.T) {
 	}
 	defer h.Close()
 
+	for _, mode := range []struct {
+		partials  int
+		singleToo bool
+	}{{1, false}, {3, false}, {2, true}} {
+		h.Tannin.Partials, h.SingleToo = mode.partials, mode.singleToo
+		runHarnessCases(ctx, t, h)
+	}
+}
+
+// runHarnessCases checks the harness's verdicts in the engine's current
+// mode (one process, distributed, or both).
+func runHarnessCases(ctx context.Context, t *testing.T, h *Harness) {
 	for _, tc := range []struct {
 		name string
 		rec  Record
@@ -54,7 +67,7 @@ func TestHarnessRun(t *testing.T) {
 		{"no error", Record{ID: "k", Kind: KindError, Table: "transactions", SQL: "SELECT COUNT(*) FROM transactions", Error: "anything"},
 			[]string{"succeeded, want an error", "tannin result:"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/partials=%d/singleToo=%v", tc.name, h.Tannin.Partials, h.SingleToo), func(t *testing.T) {
 			if tc.rec.Table == "" {
 				tc.rec.Table = "transactions"
 			}
@@ -73,6 +86,10 @@ func TestHarnessRun(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("report lacks %q:\n%v", w, err)
 				}
+			}
+			// Run both ways, the distributed answer is checked first.
+			if h.SingleToo && tc.name == "mismatch" && !strings.Contains(err.Error(), "(over 2 servers) mismatch") {
+				t.Errorf("report does not say which way failed:\n%v", err)
 			}
 		})
 	}

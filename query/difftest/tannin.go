@@ -7,9 +7,11 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/tannin-db/tannin/internal/datagen"
 	"github.com/tannin-db/tannin/query/exec"
+	"github.com/tannin-db/tannin/query/sql"
 	"github.com/tannin-db/tannin/schema"
 	"github.com/tannin-db/tannin/segment"
 	"github.com/tannin-db/tannin/segment/immutable"
@@ -60,6 +62,13 @@ func ParseBackend(s string) (Backend, error) {
 
 // Tannin holds the tables of the engine under test.
 type Tannin struct {
+	// Partials, when above 1, makes Query answer the distributed way:
+	// the table's segments dealt round-robin to that many pseudo-servers,
+	// each running exec.Execute, its Partial encoded and decoded, and
+	// exec.Reduce merging them, as a broker would. Otherwise Query runs
+	// in one process (exec.Query).
+	Partials int
+
 	dir     string
 	backend Backend
 	tables  map[string]*tanninTable // by lower-cased name
@@ -128,9 +137,16 @@ func (t *Tannin) AddSegment(table string, cols []*segment.ColumnBuffer) error {
 }
 
 // Query runs sql on the named table (the default when the query's FROM
-// names no loaded table), turning a panic into an error so that one
-// broken query does not end the whole run.
+// names no loaded table), the distributed way when t.Partials > 1, turning
+// a panic into an error so that one broken query does not end the whole
+// run.
 func (t *Tannin) Query(ctx context.Context, table, sql string) (rows *Rows, err error) {
+	return t.QueryPartials(ctx, table, sql, t.Partials)
+}
+
+// QueryPartials is Query over the given number of pseudo-servers (one
+// process when servers <= 1).
+func (t *Tannin) QueryPartials(ctx context.Context, table, query string, servers int) (rows *Rows, err error) {
 	tt := t.tables[strings.ToLower(table)]
 	if tt == nil {
 		return nil, fmt.Errorf("query: no table %q loaded", table)
@@ -140,7 +156,12 @@ func (t *Tannin) Query(ctx context.Context, table, sql string) (rows *Rows, err 
 			rows, err = nil, fmt.Errorf("PANIC: %v", p)
 		}
 	}()
-	res, err := exec.Query(ctx, tt.table, sql)
+	var res *exec.Result
+	if servers > 1 {
+		res, err = scatterGather(ctx, tt.table, query, servers)
+	} else {
+		res, err = exec.Query(ctx, tt.table, query)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +174,58 @@ func (t *Tannin) Query(ctx context.Context, table, sql string) (rows *Rows, err 
 		out.Rows[i] = nr
 	}
 	return out, nil
+}
+
+// scatterGather answers query as a cluster would: tbl's segments dealt
+// round-robin to servers (some may get none) that run concurrently, each
+// server's Partial through the wire encoding, the broker's Reduce from
+// the schema alone.
+func scatterGather(ctx context.Context, tbl *exec.Table, query string, servers int) (*exec.Result, error) {
+	st, err := sql.Parse(query)
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]*exec.Partial, servers)
+	errs := make([]error, servers)
+	var wg sync.WaitGroup
+	for s := range parts {
+		sub := &exec.Table{Name: tbl.Name, Schema: tbl.Schema}
+		for i := s; i < len(tbl.Segments); i += servers {
+			sub.Segments = append(sub.Segments, tbl.Segments[i])
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					errs[s] = fmt.Errorf("PANIC: server %d: %v", s, p)
+				}
+			}()
+			parts[s], errs[s] = serve(ctx, sub, st)
+		}()
+	}
+	wg.Wait()
+	// The first server's error, as one process would report it.
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return exec.Reduce(ctx, tbl.Schema, tbl.Name, st, parts)
+}
+
+// serve is one pseudo-server: Execute, then the Partial as the broker
+// receives it, through AppendBinary and UnmarshalPartial.
+func serve(ctx context.Context, tbl *exec.Table, st *sql.Statement) (*exec.Partial, error) {
+	p, err := exec.Execute(ctx, tbl, st)
+	if err != nil {
+		return nil, err
+	}
+	buf, err := p.AppendBinary(nil)
+	if err != nil {
+		return nil, err
+	}
+	return exec.UnmarshalPartial(buf)
 }
 
 // Close releases every segment.

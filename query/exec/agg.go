@@ -694,7 +694,7 @@ func (a *tdigestAcc) resize(n int) { a.td = resize(a.td, n) }
 func (a *tdigestAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
 	floatRows(rows, groups, v, mask, &a.conv, func(g uint32, x float64) {
 		if a.td[g] == nil {
-			a.td[g] = tdigest.NewWithCompression(100)
+			a.td[g] = tdigest.NewWithCompression(tdigestCompression)
 		}
 		a.td[g].Add(x, 1)
 	})
@@ -706,7 +706,7 @@ func (a *tdigestAcc) merge(dst int, o accumulator, src int) {
 		return
 	}
 	if a.td[dst] == nil {
-		a.td[dst] = tdigest.NewWithCompression(100)
+		a.td[dst] = tdigest.NewWithCompression(tdigestCompression)
 	}
 	a.td[dst].AddCentroidList(s.Centroids())
 }

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"errors"
+
 	"github.com/tannin-db/tannin/schema"
 	"github.com/tannin-db/tannin/segment"
 )
@@ -38,3 +40,20 @@ type Stats struct {
 	TotalDocs                   int64
 	NumGroupsLimitReached       bool
 }
+
+// Error classes, for a broker to map onto Pinot's error codes with
+// errors.Is. The errors that carry them keep their own messages: the class
+// only adds to what errors.Is matches.
+var (
+	// ErrUnknownColumn: the query names a column the table's schema does
+	// not have (Pinot's code 710).
+	ErrUnknownColumn = errors.New("unknown column")
+	// ErrPlanning: the statement cannot be planned against the schema:
+	// unknown table or function, wrong types, misplaced aggregates, bad
+	// query options (Pinot's code 720). An unknown column is
+	// ErrUnknownColumn instead.
+	ErrPlanning = errors.New("query planning")
+	// ErrTimeout: Execute ran past the statement's timeoutMs (Pinot's
+	// code 250).
+	ErrTimeout = errors.New("query timeout")
+)

@@ -120,6 +120,11 @@ func (a *distinctAcc) mergeFromDict(dst int, d *distinctDictAcc, src int) {
 			a.flts[dst] = map[float64]struct{}{}
 		}
 		m := a.flts[dst]
+		if dict.Type.Storage() != schema.StorageFloat64 {
+			// BIG_DECIMAL: exact decimal text, counted by its value.
+			d.forEachID(src, func(id uint32) { m[parseFloatOrZero(dict.Strs[id])] = struct{}{} })
+			break
+		}
 		d.forEachID(src, func(id uint32) { m[dict.Floats[id]] = struct{}{} })
 	default:
 		if a.strs[dst] == nil {

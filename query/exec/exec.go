@@ -26,25 +26,18 @@ func Query(ctx context.Context, t *Table, query string) (*Result, error) {
 	return Run(ctx, t, st)
 }
 
-// Run executes a parsed statement over t.
+// Run executes a parsed statement over t in process: Execute, then Reduce
+// of that one Partial, handed over as is.
 func Run(ctx context.Context, t *Table, st *sql.Statement) (*Result, error) {
 	p, err := planQuery(t, st)
 	if err != nil {
 		return nil, err
 	}
-	if p.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.timeout)
-		defer cancel()
+	part, err := p.execute(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if p.explain {
-		return p.explainResult(), nil
-	}
-	res, err := p.execute(ctx)
-	if err != nil && errors.Is(err, context.DeadlineExceeded) && p.timeout > 0 {
-		return nil, fmt.Errorf("query timed out after %v (timeoutMs)", p.timeout)
-	}
-	return res, err
+	return p.reduce(ctx, []*Partial{part})
 }
 
 // segResult is what one segment contributes.
@@ -54,7 +47,25 @@ type segResult struct {
 	stats  Stats
 }
 
-func (p *plan) execute(ctx context.Context) (*Result, error) {
+// execute runs the plan over the table's segments and combines their
+// results into one Partial, within the statement's timeoutMs.
+func (p *plan) execute(ctx context.Context) (*Partial, error) {
+	if p.explain {
+		return &Partial{kind: partialExplain, explain: p.explainSegments()}, nil
+	}
+	if p.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.timeout)
+		defer cancel()
+	}
+	part, err := p.executeSegments(ctx)
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && p.timeout > 0 {
+		return nil, &classError{class: ErrTimeout, err: fmt.Errorf("query timed out after %v (timeoutMs)", p.timeout)}
+	}
+	return part, err
+}
+
+func (p *plan) executeSegments(ctx context.Context) (*Partial, error) {
 	segs := p.table.Segments
 	results := make([]*segResult, len(segs))
 	var total Stats
@@ -104,25 +115,31 @@ func (p *plan) execute(ctx context.Context) (*Result, error) {
 		if r == nil {
 			continue
 		}
-		total.NumSegmentsProcessed += r.stats.NumSegmentsProcessed
-		total.NumSegmentsMatched += r.stats.NumSegmentsMatched
-		total.NumDocsScanned += r.stats.NumDocsScanned
-		total.NumEntriesScannedInFilter += r.stats.NumEntriesScannedInFilter
-		total.NumEntriesScannedPostFilter += r.stats.NumEntriesScannedPostFilter
+		total.add(&r.stats)
 	}
-	var res *Result
-	var err error
+	part := &Partial{}
 	if p.aggregate {
-		res, err = p.reduceGroups(results)
+		part.kind = partialGroups
+		part.groups = p.combineGroups(results)
+		total.NumGroupsLimitReached = part.groups.limitReached
 	} else {
-		res, err = p.reduceRows(results)
+		part.kind = partialRows
+		part.rows, part.order = p.combineRows(results)
 	}
-	if err != nil {
-		return nil, err
-	}
-	total.NumGroupsLimitReached = res.Stats.NumGroupsLimitReached
-	res.Stats = total
-	return res, nil
+	part.Stats = total
+	return part, nil
+}
+
+// add sums o's counters into s.
+func (s *Stats) add(o *Stats) {
+	s.NumSegmentsQueried += o.NumSegmentsQueried
+	s.NumSegmentsProcessed += o.NumSegmentsProcessed
+	s.NumSegmentsMatched += o.NumSegmentsMatched
+	s.NumDocsScanned += o.NumDocsScanned
+	s.NumEntriesScannedInFilter += o.NumEntriesScannedInFilter
+	s.NumEntriesScannedPostFilter += o.NumEntriesScannedPostFilter
+	s.TotalDocs += o.TotalDocs
+	s.NumGroupsLimitReached = s.NumGroupsLimitReached || o.NumGroupsLimitReached
 }
 
 func (p *plan) runSegment(ctx context.Context, seg segment.Segment, collected *atomic.Int64) (*segResult, error) {
@@ -293,45 +310,113 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 	return &groupTable{accs: accs, n: 1}, nil
 }
 
-// reduceGroups merges the segments' groups, then applies HAVING, ORDER BY,
-// OFFSET and LIMIT and evaluates the select list.
-func (p *plan) reduceGroups(results []*segResult) (*Result, error) {
-	pc, slotTypes := p.postAggCompiler()
-	var keyTypes []schema.DataType
+// keyTypes are the types of the group keys that group tables hold (the
+// derived keys are computed after grouping).
+func (p *plan) keyTypes() []schema.DataType {
+	if p.groupKeyTypes != nil || len(p.groupBy) == 0 {
+		return p.groupKeyTypes
+	}
+	_, slotTypes := p.postAggCompiler()
 	for i := range p.groupBy {
 		if !p.derived[i] {
-			keyTypes = append(keyTypes, slotTypes[i])
+			p.groupKeyTypes = append(p.groupKeyTypes, slotTypes[i])
 		}
 	}
+	return p.groupKeyTypes
+}
+
+func (p *plan) newAccumulators() []accumulator {
 	accs := make([]accumulator, len(p.aggs))
 	for i, a := range p.aggs {
 		accs[i] = a.newAccumulator()
 	}
+	return accs
+}
+
+// combineGroups merges the segments' group tables into one (server side).
+func (p *plan) combineGroups(results []*segResult) *groupTable {
 	var tables []*groupTable
-	// The k-way merge pays off where hashing is dear: string keys.
-	allSorted := len(keyTypes) == 1 && keyTypes[0].Storage() == schema.StorageString
 	for _, r := range results {
 		if r != nil && r.groups != nil {
 			tables = append(tables, r.groups)
-			allSorted = allSorted && (r.groups.sorted != nil || r.groups.n == 0)
+		}
+	}
+	return mergeGroupTables(tables, p.keyTypes(), p.newAccumulators(), false)
+}
+
+// mergeGroupTables merges group tables into one table of distinct keys
+// whose accumulators are accs. Tables that are all sorted on one string
+// key merge by a k-way merge, which leaves the result sorted too; others
+// merge by hashing their keys. Without keys the result has one group,
+// even from no tables.
+//
+// With adopt, the tables are partials (distinct keys, the statement's key
+// types and accumulator kinds): the largest becomes the output, modified
+// in place, and accs go unused.
+func mergeGroupTables(tables []*groupTable, keyTypes []schema.DataType, accs []accumulator, adopt bool) *groupTable {
+	// The k-way merge pays off where hashing is dear: string keys.
+	allSorted := len(keyTypes) == 1 && keyTypes[0].Storage() == schema.StorageString
+	largest := -1
+	for i, t := range tables {
+		allSorted = allSorted && (t.isSorted() || t.n == 0)
+		if largest < 0 || t.n > tables[largest].n {
+			largest = i
+		}
+	}
+	if allSorted && len(tables) > 0 {
+		return mergeSorted(tables, keyTypes[0], accs)
+	}
+	hint := 0
+	if largest >= 0 {
+		hint = tables[largest].n
+	}
+	m := newMerger(keyTypes, accs, hint)
+	if adopt && largest >= 0 {
+		m.adopt(tables[largest])
+	}
+	for i, g := range tables {
+		if adopt && i == largest {
+			continue
+		}
+		if len(keyTypes) == 0 {
+			for i, a := range m.out.accs {
+				a.merge(0, g.accs[i], 0)
+			}
+			m.out.limitReached = m.out.limitReached || g.limitReached
+			continue
+		}
+		m.add(g)
+	}
+	return m.out
+}
+
+// reduceGroups merges the partials' group tables (one is taken as is),
+// then applies HAVING, ORDER BY, OFFSET and LIMIT and evaluates the select
+// list.
+func (p *plan) reduceGroups(ctx context.Context, tables []*groupTable) (*Result, error) {
+	keyTypes := p.keyTypes()
+	for i, t := range tables {
+		if err := checkGroupTable(t, keyTypes, p.aggs); err != nil {
+			return nil, fmt.Errorf("reduce partial %d: %w", i, err)
 		}
 	}
 	var t *groupTable
-	if allSorted && len(tables) > 1 {
-		t = mergeSorted(tables, keyTypes[0], accs)
+	if len(tables) == 1 {
+		t = tables[0]
 	} else {
-		m := newMerger(keyTypes, accs)
-		for _, g := range tables {
-			if len(keyTypes) == 0 {
-				for i, a := range m.out.accs {
-					a.merge(0, g.accs[i], 0)
-				}
-				continue
-			}
-			m.add(g)
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		t = m.out
+		t = mergeGroupTables(tables, keyTypes, p.newAccumulators(), true)
 	}
+	return p.finishGroups(t)
+}
+
+// finishGroups evaluates HAVING, ORDER BY, DISTINCT, OFFSET/LIMIT and the
+// select list over the merged groups.
+func (p *plan) finishGroups(t *groupTable) (*Result, error) {
+	pc, slotTypes := p.postAggCompiler()
+	accs := t.accs
 	// Slots: group keys, then aggregate results.
 	n := t.n
 	slots := make([]*vec.Vector, len(slotTypes))

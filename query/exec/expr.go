@@ -130,7 +130,7 @@ func (c *compiler) compileNode(e sql.Expr) (node, error) {
 		}
 		f := c.schema.Field(e.Name)
 		if f == nil {
-			return nil, fmt.Errorf("unknown column %q", e.Name)
+			return nil, &classError{class: ErrUnknownColumn, err: fmt.Errorf("unknown column %q", e.Name)}
 		}
 		if !f.SingleValue && !c.mvAsScalar {
 			return nil, fmt.Errorf("multi-value column %q can only be selected or filtered on", f.Name)

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"encoding/binary"
+	"hash/maphash"
 	"math"
 	"math/bits"
 	"strings"
@@ -215,6 +216,20 @@ type groupTable struct {
 	// so its groups merge with other segments' by a k-way merge instead of
 	// hashing every key again.
 	sorted []int32
+	// inOrder: the groups themselves are in that order (a merged table).
+	inOrder bool
+}
+
+// isSorted reports whether the groups can be visited in ascending order
+// of their single key (sortedGroup).
+func (t *groupTable) isSorted() bool { return t.inOrder || t.sorted != nil }
+
+// sortedGroup is the i-th group in key order of a sorted table.
+func (t *groupTable) sortedGroup(i int) int {
+	if t.sorted != nil {
+		return int(t.sorted[i])
+	}
+	return i
 }
 
 // segmentGrouper groups one segment's rows.
@@ -513,20 +528,28 @@ func (g *segmentGrouper) finish() *groupTable {
 	return t
 }
 
-// merger combines per-segment group tables by key value. A single key is
-// looked up by its value directly; several keys by their encoded bytes.
+// merger combines group tables by key value. A single key is looked up by
+// its value directly; several keys by a hash of their encoded bytes, the
+// groups of one hash chained through next and told apart by their values.
 type merger struct {
-	out   *groupTable
-	index map[string]uint32
-	ints  map[int64]uint32
-	flts  map[uint64]uint32
-	strs  map[string]uint32
+	out *groupTable
+	// Several keys.
+	hashed map[uint64]uint32 // hash -> latest group with it
+	next   []int32           // group -> previous group with its hash, or -1
+	seed   maphash.Seed
+	hash   uint64 // of the tuple lookup last saw
+	buf    []byte
+	// One key.
+	ints map[int64]uint32
+	flts map[uint64]uint32
+	strs map[string]uint32
 	// nullGroup is the group of a single NULL key, or -1.
 	nullGroup int64
-	buf       []byte
 }
 
-func newMerger(keyTypes []schema.DataType, accs []accumulator) *merger {
+// newMerger returns a merger into fresh accumulators accs; hint is the
+// number of groups to make room for.
+func newMerger(keyTypes []schema.DataType, accs []accumulator, hint int) *merger {
 	m := &merger{out: &groupTable{accs: accs}, nullGroup: -1}
 	for _, t := range keyTypes {
 		m.out.keys = append(m.out.keys, newKeyValues(t))
@@ -540,26 +563,57 @@ func newMerger(keyTypes []schema.DataType, accs []accumulator) *merger {
 			a.resize(1)
 		}
 	case len(keyTypes) > 1:
-		m.index = map[string]uint32{}
+		m.hashed = make(map[uint64]uint32, hint)
+		m.next = make([]int32, 0, hint)
+		m.seed = maphash.MakeSeed()
 	case keyTypes[0].Storage() == schema.StorageInt64:
-		m.ints = map[int64]uint32{}
+		m.ints = make(map[int64]uint32, hint)
 	case keyTypes[0].Storage() == schema.StorageFloat64:
-		m.flts = map[uint64]uint32{}
+		m.flts = make(map[uint64]uint32, hint)
 	default:
-		m.strs = map[string]uint32{}
+		m.strs = make(map[string]uint32, hint)
 	}
 	return m
 }
 
+// adopt makes t, a table of distinct keys whose accumulators merge with
+// the other tables', the output: its groups are indexed, not copied.
+func (m *merger) adopt(t *groupTable) {
+	m.out = t
+	t.inOrder, t.sorted = false, nil // groups merged in come last
+	if len(t.keys) == 0 {
+		return
+	}
+	for g := 0; g < t.n; g++ {
+		if m.hashed != nil {
+			m.hash = m.hashOf(t, g)
+		}
+		m.insert(t, g, uint32(g))
+	}
+}
+
+// hashOf hashes the key tuple of group g of t.
+func (m *merger) hashOf(t *groupTable, g int) uint64 {
+	m.buf = m.buf[:0]
+	for _, k := range t.keys {
+		m.buf = k.appendKey(m.buf, g)
+	}
+	return maphash.Bytes(m.seed, m.buf)
+}
+
 // lookup returns the merged group of group g of t, and whether it exists.
 func (m *merger) lookup(t *groupTable, g int) (uint32, bool) {
-	if m.index != nil {
-		m.buf = m.buf[:0]
-		for _, k := range t.keys {
-			m.buf = k.appendKey(m.buf, g)
+	if m.hashed != nil {
+		m.hash = m.hashOf(t, g)
+		d, ok := m.hashed[m.hash]
+		for ok {
+			if m.sameKeys(int(d), t, g) {
+				return d, true
+			}
+			prev := m.next[d]
+			d, ok = uint32(prev), prev >= 0
 		}
-		d, ok := m.index[string(m.buf)]
-		return d, ok
+		return 0, false
 	}
 	k := t.keys[0]
 	if k.nulls[g] {
@@ -578,9 +632,45 @@ func (m *merger) lookup(t *groupTable, g int) (uint32, bool) {
 	return d, ok
 }
 
+// sameKeys reports whether merged group d has the keys of group g of t.
+func (m *merger) sameKeys(d int, t *groupTable, g int) bool {
+	for j, k := range m.out.keys {
+		o := t.keys[j]
+		if k.nulls[d] || o.nulls[g] {
+			if k.nulls[d] != o.nulls[g] {
+				return false
+			}
+			continue
+		}
+		switch k.t.Storage() {
+		case schema.StorageInt64:
+			if k.ints[d] != o.ints[g] {
+				return false
+			}
+		case schema.StorageFloat64:
+			if floatKey(k.flts[d]) != floatKey(o.flts[g]) {
+				return false
+			}
+		default:
+			if k.strs[d] != o.strs[g] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// insert records dst as the merged group of group g of t; with several
+// keys, right after lookup or hashOf of that group.
 func (m *merger) insert(t *groupTable, g int, dst uint32) {
-	if m.index != nil {
-		m.index[string(m.buf)] = dst
+	if m.hashed != nil {
+		for len(m.next) <= int(dst) {
+			m.next = append(m.next, -1)
+		}
+		if prev, ok := m.hashed[m.hash]; ok {
+			m.next[dst] = int32(prev)
+		}
+		m.hashed[m.hash] = dst
 		return
 	}
 	k := t.keys[0]

@@ -7,13 +7,14 @@ import (
 	"github.com/tannin-db/tannin/schema"
 )
 
-// mergeSorted merges segments' group tables whose groups are in ascending
-// order of a single key (groupTable.sorted) with a k-way merge: equal keys
-// meet at the head of the heap, so no key is hashed. This is the merge of
+// mergeSorted merges group tables whose groups are in ascending order of a
+// single key (groupTable.isSorted) with a k-way merge: equal keys meet at
+// the head of the heap, so no key is hashed; the merged groups are in key
+// order again. This is the merge of
 // high-cardinality GROUP BY on one dictionary column (GROUP BY URL), where
 // a hash table of millions of keys is bound by cache misses.
 func mergeSorted(tables []*groupTable, keyType schema.DataType, accs []accumulator) *groupTable {
-	out := &groupTable{accs: accs, keys: []*keyValues{newKeyValues(keyType)}}
+	out := &groupTable{accs: accs, keys: []*keyValues{newKeyValues(keyType)}, inOrder: true}
 	h := &cursorHeap{}
 	for _, t := range tables {
 		if t.n > 0 {
@@ -24,7 +25,7 @@ func mergeSorted(tables []*groupTable, keyType schema.DataType, accs []accumulat
 	k := out.keys[0]
 	for h.Len() > 0 {
 		c := &h.cs[0]
-		src := int(c.t.sorted[c.pos])
+		src := c.t.sortedGroup(c.pos)
 		if out.n == 0 || compareKeys(k, out.n-1, c.t.keys[0], src) != 0 {
 			k.appendFrom(c.t.keys[0], src)
 			out.n++
@@ -39,7 +40,7 @@ func mergeSorted(tables []*groupTable, keyType schema.DataType, accs []accumulat
 			out.limitReached = true
 		}
 		c.pos++
-		if c.pos == len(c.t.sorted) {
+		if c.pos == c.t.n {
 			heap.Pop(h)
 		} else {
 			heap.Fix(h, 0)
@@ -87,7 +88,7 @@ type cursorHeap struct{ cs []cursor }
 func (h *cursorHeap) Len() int { return len(h.cs) }
 func (h *cursorHeap) Less(i, j int) bool {
 	a, b := h.cs[i], h.cs[j]
-	return compareKeys(a.t.keys[0], int(a.t.sorted[a.pos]), b.t.keys[0], int(b.t.sorted[b.pos])) < 0
+	return compareKeys(a.t.keys[0], a.t.sortedGroup(a.pos), b.t.keys[0], b.t.sortedGroup(b.pos)) < 0
 }
 func (h *cursorHeap) Swap(i, j int) { h.cs[i], h.cs[j] = h.cs[j], h.cs[i] }
 func (h *cursorHeap) Push(x any)    { h.cs = append(h.cs, x.(cursor)) }

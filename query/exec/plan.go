@@ -31,13 +31,15 @@ type plan struct {
 	// derived marks group keys that are functions of other keys that are
 	// plain columns (GROUP BY ClientIP, ClientIP - 1): they do not split
 	// groups, so they are computed per group after grouping.
-	derived  []bool
-	aggs     []*aggSpec
-	having   sql.Expr
-	orderBy  []sql.OrderItem
-	distinct bool
-	limit    int64
-	offset   int64
+	derived []bool
+	// groupKeyTypes caches keyTypes.
+	groupKeyTypes []schema.DataType
+	aggs          []*aggSpec
+	having        sql.Expr
+	orderBy       []sql.OrderItem
+	distinct      bool
+	limit         int64
+	offset        int64
 
 	timeout        time.Duration
 	numGroupsLimit int
@@ -50,8 +52,17 @@ type outItem struct {
 	expr sql.Expr
 }
 
-// planQuery resolves a parsed statement against t.
+// planQuery resolves a parsed statement against t. Its errors are
+// ErrUnknownColumn or ErrPlanning.
 func planQuery(t *Table, st *sql.Statement) (*plan, error) {
+	p, err := resolvePlan(t, st)
+	if err != nil {
+		return nil, classify(ErrPlanning, err)
+	}
+	return p, nil
+}
+
+func resolvePlan(t *Table, st *sql.Statement) (*plan, error) {
 	s := st.Select
 	if s == nil {
 		return nil, fmt.Errorf("only SELECT statements are supported")
@@ -361,7 +372,7 @@ func (r *resolver) resolve(e sql.Expr, fallback func(string) sql.Expr) (sql.Expr
 						return a
 					}
 				}
-				err = fmt.Errorf("unknown column %q in table %q", e.Name, r.table)
+				err = &classError{class: ErrUnknownColumn, err: fmt.Errorf("unknown column %q in table %q", e.Name, r.table)}
 				return e
 			}
 			return &sql.ColumnRef{Name: f.Name}

@@ -150,9 +150,111 @@ func (p *plan) rangePrunes(seg segment.Segment, name string, op sql.BinaryOp, li
 	return false
 }
 
+// explainInfo is what EXPLAIN PLAN takes from segments: their document
+// count and the access path of each filter leaf on the first segment (nil
+// without segments: every leaf is then a full scan).
+type explainInfo struct {
+	totalDocs int64
+	leaves    []accessPath
+}
+
+// accessPath is how a filter leaf reads its column.
+type accessPath uint8
+
+const (
+	pathFullScan accessPath = iota
+	pathSortedIndex
+	pathInvertedIndex
+	pathRangeIndex
+	pathDictIDs
+	numAccessPaths
+)
+
+func (a accessPath) String() string {
+	switch a {
+	case pathSortedIndex:
+		return "FILTER_SORTED_INDEX"
+	case pathInvertedIndex:
+		return "FILTER_INVERTED_INDEX"
+	case pathRangeIndex:
+		return "FILTER_RANGE_INDEX"
+	case pathDictIDs:
+		return "FILTER_SCAN_ON_DICTIONARY_IDS"
+	}
+	return "FILTER_FULL_SCAN"
+}
+
+// explainSegments gathers the segments' part of EXPLAIN PLAN (server side).
+func (p *plan) explainSegments() *explainInfo {
+	info := &explainInfo{}
+	for _, s := range p.table.Segments {
+		info.totalDocs += int64(s.NumDocs())
+	}
+	if len(p.table.Segments) == 0 {
+		return info
+	}
+	seg := p.table.Segments[0]
+	info.leaves = []accessPath{}
+	for _, leaf := range filterLeaves(p.where) {
+		path := pathFullScan
+		var refs []string
+		sql.Walk(leaf, func(x sql.Expr) bool {
+			if r, ok := x.(*sql.ColumnRef); ok {
+				refs = append(refs, r.Name)
+			}
+			return true
+		})
+		if len(refs) > 0 {
+			if col := seg.Column(refs[0]); col != nil {
+				switch {
+				case col.SortedIndex() != nil:
+					path = pathSortedIndex
+				case col.Inverted() != nil:
+					path = pathInvertedIndex
+				case col.RangeIndex() != nil:
+					path = pathRangeIndex
+				case col.Dictionary() != nil:
+					path = pathDictIDs
+				}
+			}
+		}
+		info.leaves = append(info.leaves, path)
+	}
+	return info
+}
+
+// filterLeaves lists the predicates under the AND/OR tree of the
+// normalized WHERE clause, in the order EXPLAIN PLAN shows them.
+func filterLeaves(where sql.Expr) []sql.Expr {
+	if where == nil {
+		return nil
+	}
+	var out []sql.Expr
+	var rec func(e sql.Expr)
+	rec = func(e sql.Expr) {
+		if b, ok := e.(*sql.Binary); ok && (b.Op == sql.OpAnd || b.Op == sql.OpOr) {
+			rec(b.L)
+			rec(b.R)
+			return
+		}
+		out = append(out, e)
+	}
+	rec(normalize(where))
+	return out
+}
+
 // explainResult describes the plan in Pinot's EXPLAIN PLAN shape: one row
-// per operator with its id and parent id.
-func (p *plan) explainResult() *Result {
+// per operator with its id and parent id. info holds what the segments
+// tell (document count, access paths); without it the plan is the
+// schema's alone.
+func (p *plan) explainResult(info *explainInfo) (*Result, error) {
+	if info == nil {
+		info = &explainInfo{}
+	}
+	leaves := filterLeaves(p.where)
+	if info.leaves != nil && len(info.leaves) != len(leaves) {
+		return nil, fmt.Errorf("reduce EXPLAIN: the partials describe %d filter predicates, the statement has %d", len(info.leaves), len(leaves))
+	}
 	res := &Result{
 		Columns:    []string{"Operator", "Operator_Id", "Parent_Id"},
 		Types:      []schema.DataType{schema.TypeString, schema.TypeInt, schema.TypeInt},
@@ -197,19 +299,27 @@ func (p *plan) explainResult() *Result {
 	proj := add("PROJECT", opID)
 	docs := add("DOC_ID_SET", proj)
 	if p.where == nil {
-		add(fmt.Sprintf("FILTER_MATCH_ENTIRE_SEGMENT(docs:%d)", p.totalDocs()), docs)
-	} else {
-		p.explainFilter(normalize(p.where), docs, add)
+		add(fmt.Sprintf("FILTER_MATCH_ENTIRE_SEGMENT(docs:%d)", info.totalDocs), docs)
+		return res, nil
 	}
-	return res
-}
-
-func (p *plan) totalDocs() int {
-	n := 0
-	for _, s := range p.table.Segments {
-		n += s.NumDocs()
+	next := 0
+	var rec func(e sql.Expr, parent int)
+	rec = func(e sql.Expr, parent int) {
+		if b, ok := e.(*sql.Binary); ok && (b.Op == sql.OpAnd || b.Op == sql.OpOr) {
+			id := add(map[sql.BinaryOp]string{sql.OpAnd: "FILTER_AND", sql.OpOr: "FILTER_OR"}[b.Op], parent)
+			rec(b.L, id)
+			rec(b.R, id)
+			return
+		}
+		path := pathFullScan
+		if info.leaves != nil {
+			path = info.leaves[next]
+		}
+		next++
+		add(fmt.Sprintf("%s(predicate:%s)", path, e.String()), parent)
 	}
-	return n
+	rec(normalize(p.where), docs)
+	return res, nil
 }
 
 func orderText(p *plan) string {
@@ -226,39 +336,4 @@ func orderText(p *plan) string {
 		}
 	}
 	return ", sort:[" + strings.Join(parts, ", ") + "]"
-}
-
-// explainFilter names, for each leaf, the access path the first segment
-// would take.
-func (p *plan) explainFilter(e sql.Expr, parent int, add func(string, int) int) {
-	if b, ok := e.(*sql.Binary); ok && (b.Op == sql.OpAnd || b.Op == sql.OpOr) {
-		id := add(map[sql.BinaryOp]string{sql.OpAnd: "FILTER_AND", sql.OpOr: "FILTER_OR"}[b.Op], parent)
-		p.explainFilter(b.L, id, add)
-		p.explainFilter(b.R, id, add)
-		return
-	}
-	kind := "FILTER_FULL_SCAN"
-	var refs []string
-	sql.Walk(e, func(x sql.Expr) bool {
-		if r, ok := x.(*sql.ColumnRef); ok {
-			refs = append(refs, r.Name)
-		}
-		return true
-	})
-	if len(refs) > 0 && len(p.table.Segments) > 0 {
-		col := p.table.Segments[0].Column(refs[0])
-		if col != nil {
-			switch {
-			case col.SortedIndex() != nil:
-				kind = "FILTER_SORTED_INDEX"
-			case col.Inverted() != nil:
-				kind = "FILTER_INVERTED_INDEX"
-			case col.RangeIndex() != nil:
-				kind = "FILTER_RANGE_INDEX"
-			case col.Dictionary() != nil:
-				kind = "FILTER_SCAN_ON_DICTIONARY_IDS"
-			}
-		}
-	}
-	add(fmt.Sprintf("%s(predicate:%s)", kind, e.String()), parent)
 }

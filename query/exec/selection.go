@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync/atomic"
 
@@ -262,34 +263,86 @@ func topIndexes(keys []*vec.Vector, p *plan, n, want int) []int {
 	return topRows(idx, keys, p.orderBy, want)
 }
 
-// reduceRows concatenates the segments' rows, sorts them and applies
-// OFFSET and LIMIT.
-func (p *plan) reduceRows(results []*segResult) (*Result, error) {
-	var items, keys []*vec.Vector
-	total := 0
+// combineRows gathers the segments' rows into one row set and picks the
+// candidates (server side): the first OFFSET+LIMIT rows in ORDER BY order,
+// or any OFFSET+LIMIT rows without ORDER BY. It returns the row set and
+// the candidates' row numbers in order.
+func (p *plan) combineRows(results []*segResult) (*rowSet, []int) {
+	var sets []*rowSet
 	for _, r := range results {
-		if r == nil || r.rows == nil || r.rows.n == 0 {
+		if r != nil && r.rows != nil && r.rows.n > 0 {
+			sets = append(sets, r.rows)
+		}
+	}
+	rs := concatRows(sets, nil)
+	rows := make([]int, rs.n)
+	for i := range rows {
+		rows[i] = i
+	}
+	want := p.offset + p.limit
+	if len(p.orderBy) > 0 {
+		rows = topRows(rows, rs.keys, p.orderBy, int(want))
+	} else if int64(len(rows)) > want {
+		rows = rows[:want]
+	}
+	return rs, rows
+}
+
+// concatRows appends the row sets into one: rows orders[i] of sets[i]
+// (all of them when orders is nil or orders[i] is nil), in that order.
+func concatRows(sets []*rowSet, orders [][]int) *rowSet {
+	out := &rowSet{}
+	for i, rs := range sets {
+		var idx []int
+		if orders != nil {
+			idx = orders[i]
+		}
+		if out.items == nil {
+			out.items = make([]*vec.Vector, len(rs.items))
+			for k, v := range rs.items {
+				out.items[k] = emptyLike(v)
+			}
+			out.keys = make([]*vec.Vector, len(rs.keys))
+			for k, v := range rs.keys {
+				out.keys[k] = emptyLike(v)
+			}
+		}
+		for k, v := range rs.items {
+			appendRows(out.items[k], v, rs.n, idx)
+		}
+		for k, v := range rs.keys {
+			appendRows(out.keys[k], v, rs.n, idx)
+		}
+		if idx == nil {
+			out.n += rs.n
+		} else {
+			out.n += len(idx)
+		}
+	}
+	return out
+}
+
+// reduceRows merges the partials' candidate rows (one partial's are
+// already in order), sorts them and applies OFFSET and LIMIT.
+func (p *plan) reduceRows(parts []*Partial) (*Result, error) {
+	var chosen []*Partial
+	for i, part := range parts {
+		if part.rows == nil || part.numRows() == 0 {
 			continue
 		}
-		if items == nil {
-			items = make([]*vec.Vector, len(r.rows.items))
-			for k, v := range r.rows.items {
-				items[k] = emptyLike(v)
-			}
-			keys = make([]*vec.Vector, len(r.rows.keys))
-			for k, v := range r.rows.keys {
-				keys[k] = emptyLike(v)
-			}
+		var first *rowSet
+		if len(chosen) > 0 {
+			first = chosen[0].rows
 		}
-		for k, v := range r.rows.items {
-			appendRows(items[k], v, r.rows.n, nil)
+		if err := p.checkRowSet(part.rows, first); err != nil {
+			return nil, fmt.Errorf("reduce partial %d: %w", i, err)
 		}
-		for k, v := range r.rows.keys {
-			appendRows(keys[k], v, r.rows.n, nil)
-		}
-		total += r.rows.n
+		chosen = append(chosen, part)
 	}
-	if items == nil {
+	var items []*vec.Vector
+	var rows []int
+	switch len(chosen) {
+	case 0:
 		// No rows: still name and type the columns.
 		c := newCompiler(p.table.Schema)
 		items = make([]*vec.Vector, len(p.items))
@@ -300,13 +353,24 @@ func (p *plan) reduceRows(results []*segResult) (*Result, error) {
 			}
 			items[i] = vec.New(n.typ())
 		}
-	}
-	rows := make([]int, total)
-	for i := range rows {
-		rows[i] = i
-	}
-	if len(p.orderBy) > 0 {
-		rows = topRows(rows, keys, p.orderBy, int(p.offset+p.limit))
+	case 1:
+		// One partial's candidates are in their final order.
+		items, rows = chosen[0].rows.items, chosen[0].selected()
+	default:
+		sets := make([]*rowSet, len(chosen))
+		orders := make([][]int, len(chosen))
+		for i, part := range chosen {
+			sets[i], orders[i] = part.rows, part.order
+		}
+		rs := concatRows(sets, orders)
+		items = rs.items
+		rows = make([]int, rs.n)
+		for i := range rows {
+			rows[i] = i
+		}
+		if len(p.orderBy) > 0 {
+			rows = topRows(rows, rs.keys, p.orderBy, int(p.offset+p.limit))
+		}
 	}
 	rows = window(rows, p.offset, p.limit)
 	res := p.newResult(items)
@@ -315,6 +379,34 @@ func (p *plan) reduceRows(results []*segResult) (*Result, error) {
 		res.Rows = append(res.Rows, rowValues(items, r))
 	}
 	return res, nil
+}
+
+// checkRowSet checks that a partial's rows fit the statement and the rows
+// of the first partial (nil for the first).
+func (p *plan) checkRowSet(rs *rowSet, first *rowSet) error {
+	if len(rs.items) != len(p.items) || len(rs.keys) != len(p.orderBy) {
+		return fmt.Errorf("rows have %d columns and %d sort keys, the statement %d and %d", len(rs.items), len(rs.keys), len(p.items), len(p.orderBy))
+	}
+	for _, k := range rs.keys {
+		if k.Offsets != nil {
+			return fmt.Errorf("a sort key is multi-value")
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	for k, v := range rs.items {
+		if v.Type != first.items[k].Type || (v.Offsets == nil) != (first.items[k].Offsets == nil) {
+			return fmt.Errorf("column %d is %s (multi-value %v), another partial's %s (multi-value %v)",
+				k+1, v.Type, v.Offsets != nil, first.items[k].Type, first.items[k].Offsets != nil)
+		}
+	}
+	for k, v := range rs.keys {
+		if v.Type != first.keys[k].Type {
+			return fmt.Errorf("sort key %d is %s, another partial's %s", k+1, v.Type, first.keys[k].Type)
+		}
+	}
+	return nil
 }
 
 func appendMVRows(dst, src *vec.Vector, n int, idx []int) {

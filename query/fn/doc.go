@@ -60,6 +60,8 @@
 //     out of range. DuckDB's split_part is 1-based and does not collapse.
 //   - Lengths and positions count Unicode code points (Pinot counts UTF-16
 //     units: they differ only outside the Basic Multilingual Plane).
+//   - jsonExtractKey lists object keys sorted by name (array elements by
+//     index); Pinot lists them in document order.
 //   - lpad / rpad never truncate (commons-lang); left / right with a
 //     negative length return "" (Pinot), where DuckDB truncates / drops.
 //   - Regular expressions are Go's RE2, not java.util.regex: no

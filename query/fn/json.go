@@ -1,10 +1,12 @@
 package fn
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -410,7 +412,12 @@ func bindJSONExtractKey(c *call) (*Func, error) {
 			b = append(b[:0], '[')
 			if doc != "" {
 				if data, err := p.Parse(unsafe.Slice(unsafe.StringData(doc), len(doc))); err == nil {
-					for k, loc := range path.x.Locate(data, 0) {
+					locs := path.x.Locate(data, 0)
+					// The parsed document's objects are Go maps, so the
+					// paths come in random order: sort them (keys by name,
+					// array elements by index) for a deterministic answer.
+					slices.SortFunc(locs, comparePaths)
+					for k, loc := range locs {
 						if k > 0 {
 							b = append(b, ',')
 						}
@@ -423,6 +430,33 @@ func bindJSONExtractKey(c *call) (*Func, error) {
 		}
 		return nil
 	}}, nil
+}
+
+// comparePaths orders located paths fragment by fragment: object keys by
+// name, array elements by index, a shorter path (a prefix) first.
+func comparePaths(a, b jp.Expr) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, aChild := a[i].(jp.Child)
+		cb, bChild := b[i].(jp.Child)
+		na, aNth := a[i].(jp.Nth)
+		nb, bNth := b[i].(jp.Nth)
+		switch {
+		case aChild && bChild:
+			if c := strings.Compare(string(ca), string(cb)); c != 0 {
+				return c
+			}
+		case aNth && bNth:
+			if c := cmp.Compare(int(na), int(nb)); c != 0 {
+				return c
+			}
+		case aChild != bChild:
+			if aChild {
+				return -1
+			}
+			return 1
+		}
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 func bracketPath(x jp.Expr) string {
