@@ -18,6 +18,10 @@ type EmbeddedConfig struct {
 	ClientAddr, PeerAddr string
 	// Name is the member name.
 	Name string
+	// LogLevel is etcd's own log level (debug, info, warn, error); ""
+	// silences etcd's logging, which inside another process is noise
+	// (errors still surface through Err and StartEmbedded's result).
+	LogLevel string
 }
 
 // Embedded is a running single-member etcd server.
@@ -45,7 +49,11 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	ec.ListenClientUrls, ec.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
 	ec.ListenPeerUrls, ec.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
 	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
-	ec.LogLevel = "error"
+	if cfg.LogLevel != "" {
+		ec.LogLevel = cfg.LogLevel
+	} else {
+		ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(nopLogger())
+	}
 	// Keep history bounded: watches that fall behind reload (Cache).
 	ec.AutoCompactionMode = "revision"
 	ec.AutoCompactionRetention = "10000"

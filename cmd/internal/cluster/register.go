@@ -15,7 +15,7 @@ import (
 // LeaseTTL is how long an instance's live key and segment states outlast
 // the process: the time for a dead server to drop out of routing when no
 // query notices first.
-const LeaseTTL = 10 * time.Second
+const LeaseTTL = 5 * time.Second
 
 func sortInstances(s []*Instance) {
 	sort.Slice(s, func(i, j int) bool { return s[i].Name < s[j].Name })
@@ -32,16 +32,17 @@ type Registration struct {
 }
 
 // Register stores the instance's configuration if it has none yet, takes a
-// lease and writes the live key under it. The lease is kept alive in the
-// background until ctx ends or Close; if it is lost (etcd unreachable for
-// longer than the TTL), Done is closed and the caller should exit or
-// register again.
+// lease and writes the live key under it. ctx bounds the registration
+// itself; the lease is kept alive in the background until Close, which
+// revokes it (so a clean shutdown drops the instance at once, even after
+// ctx ended). If the lease is lost (etcd unreachable for longer than the
+// TTL), Done is closed and the caller should register again.
 func Register(ctx context.Context, store *Store, inst *Instance, log *slog.Logger) (*Registration, error) {
 	stored, err := store.EnsureInstance(ctx, inst)
 	if err != nil {
 		return nil, fmt.Errorf("register %s: %w", inst.Name, err)
 	}
-	sess, err := concurrency.NewSession(store.cli, concurrency.WithTTL(int(LeaseTTL/time.Second)), concurrency.WithContext(ctx))
+	sess, err := concurrency.NewSession(store.cli, concurrency.WithTTL(int(LeaseTTL/time.Second)), concurrency.WithContext(context.WithoutCancel(ctx)))
 	if err != nil {
 		return nil, fmt.Errorf("register %s: lease: %w", inst.Name, err)
 	}

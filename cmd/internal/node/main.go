@@ -21,10 +21,11 @@ type Role interface {
 // RoleSpec describes one role for Main: its flags and how to start it.
 type RoleSpec struct {
 	Name string
-	// Flags registers the role's own flags; Start validates them and
-	// builds the role on the connected dependencies.
-	Flags func(fs *flag.FlagSet)
-	Start func(nc Config, deps *Deps) (Role, error)
+	// Flags registers the role's own flags, Validate checks them, and
+	// Start builds the role on the connected dependencies.
+	Flags    func(fs *flag.FlagSet)
+	Validate func() error
+	Start    func(nc Config, deps *Deps) (Role, error)
 }
 
 // Main is the body of every role's main: parse flags, connect to the
@@ -35,6 +36,7 @@ func Main(spec RoleSpec, args []string, stderr io.Writer) int {
 	nc := DefaultConfig()
 	nc.RegisterFlags(fs)
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	validate := fs.Bool("validate", false, "check the flags and exit (0 when valid) without starting")
 	spec.Flags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -54,6 +56,14 @@ func Main(spec RoleSpec, args []string, stderr io.Writer) int {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintf(stderr, "%s: -log-level: %v\n", spec.Name, err)
 		return 2
+	}
+	if err := spec.Validate(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", spec.Name, err)
+		return 2
+	}
+	if *validate {
+		fmt.Fprintf(stderr, "%s: flags are valid\n", spec.Name)
+		return 0
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})).With("role", spec.Name)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,107 @@
+package broker
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tannin-db/tannin/cmd/internal/cluster"
+)
+
+// Config is the broker's own configuration; node.Config locates the
+// cluster.
+type Config struct {
+	// Port is the query API's HTTP port (Pinot's broker default, 8099); 0
+	// binds any free port.
+	Port int
+	// Timeout bounds every query; a request's timeoutMs option can only
+	// shorten it.
+	Timeout time.Duration
+	// Tags are the broker's tenant tags ("<tenant>_BROKER").
+	Tags []string
+	// HedgeAfter is how long a server may take before the broker sends its
+	// segments to another replica as well, keeping whichever answers first;
+	// 0 means half of the query's timeout, a negative value never hedges.
+	HedgeAfter time.Duration
+	// EnableNullHandling is the default of the enableNullHandling query
+	// option: with it off, NULL result cells are rendered as Pinot renders
+	// them without null handling (the column's default null value).
+	EnableNullHandling bool
+	// MaxMessageBytes bounds one gRPC message from a server.
+	MaxMessageBytes int
+	// ShutdownTimeout bounds the draining of HTTP requests in flight at
+	// shutdown.
+	ShutdownTimeout time.Duration
+
+	// Now is the clock (time.Now when nil). Not a flag.
+	Now func() time.Time
+}
+
+// DefaultConfig returns Pinot's defaults.
+func DefaultConfig() Config {
+	return Config{
+		Port:            8099,
+		Timeout:         10 * time.Second,
+		Tags:            []string{cluster.BrokerTag(cluster.DefaultTenant)},
+		MaxMessageBytes: 256 << 20,
+		ShutdownTimeout: 5 * time.Second,
+	}
+}
+
+// RegisterFlags adds the broker's flags to fs.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.IntVar(&c.Port, "port", c.Port, "query API HTTP port (0: any free port)")
+	fs.Func("timeout-ms", fmt.Sprintf("query timeout in milliseconds; the timeoutMs query option can only shorten it (default %d)", c.Timeout.Milliseconds()), func(s string) error {
+		var ms int64
+		if _, err := fmt.Sscan(s, &ms); err != nil || ms <= 0 {
+			return fmt.Errorf("want a positive number of milliseconds, got %q", s)
+		}
+		c.Timeout = time.Duration(ms) * time.Millisecond
+		return nil
+	})
+	fs.Func("tags", "comma-separated tenant tags (default "+strings.Join(c.Tags, ",")+")", func(s string) error {
+		c.Tags = splitTags(s)
+		return nil
+	})
+	fs.DurationVar(&c.HedgeAfter, "hedge-after", c.HedgeAfter, "send a slow server's segments to another replica after this long (0: half the query's timeout; negative: never)")
+	fs.BoolVar(&c.EnableNullHandling, "enable-null-handling", c.EnableNullHandling, "default of the enableNullHandling query option")
+	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", c.MaxMessageBytes, "largest gRPC response accepted from a server, in bytes")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "time given to queries in flight at shutdown")
+}
+
+func splitTags(s string) []string {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("-port %d: want 0..65535", c.Port)
+	}
+	if c.Timeout <= 0 {
+		return fmt.Errorf("-timeout-ms %d: must be positive", c.Timeout.Milliseconds())
+	}
+	if len(c.Tags) == 0 {
+		return errors.New("-tags: at least one tag is needed (e.g. DefaultTenant_BROKER)")
+	}
+	for _, t := range c.Tags {
+		if !strings.HasSuffix(t, "_BROKER") {
+			return fmt.Errorf("-tags %q: a broker tag ends in _BROKER", t)
+		}
+	}
+	if c.MaxMessageBytes <= 0 {
+		return fmt.Errorf("-max-message-bytes %d: must be positive", c.MaxMessageBytes)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("-shutdown-timeout %v: must be positive", c.ShutdownTimeout)
+	}
+	return nil
+}

@@ -1,0 +1,451 @@
+package controller
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tannin-db/tannin/cmd/internal/assign"
+	"github.com/tannin-db/tannin/cmd/internal/cluster"
+)
+
+// Pinot's RebalanceResult statuses.
+const (
+	statusNoOp       = "NO_OP"
+	statusDone       = "DONE"
+	statusFailed     = "FAILED"
+	statusInProgress = "IN_PROGRESS"
+	statusAborted    = "ABORTED"
+)
+
+// Job types, as Pinot's controller jobs name them.
+const (
+	jobTableRebalance = "TABLE_REBALANCE"
+	jobInstanceDrain  = "INSTANCE_DRAIN"
+)
+
+// job is a rebalance or a drain carried out in the background. Jobs live
+// in the memory of the controller that started them.
+type job struct {
+	id     string
+	kind   string
+	target string // table name with type, or instance name
+	plans  []*assign.Plan
+	start  time.Time
+
+	mu     sync.Mutex
+	status string
+	msg    string
+	end    time.Time
+}
+
+func (j *job) state() (status, msg string, end time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.status, j.msg, j.end
+}
+
+func (j *job) finish(status, msg string, at time.Time) {
+	j.mu.Lock()
+	j.status, j.msg, j.end = status, msg, at
+	j.mu.Unlock()
+}
+
+// jobs registers jobs by id, keeping the latest maxJobs.
+type jobs struct {
+	mu    sync.Mutex
+	byID  map[string]*job
+	order []string
+}
+
+const maxJobs = 256
+
+func newJobs() *jobs { return &jobs{byID: map[string]*job{}} }
+
+func (js *jobs) get(id string) *job {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	return js.byID[id]
+}
+
+// add registers j unless a job on the same target is in progress, which it
+// returns instead.
+func (js *jobs) add(j *job) *job {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	for _, other := range js.byID {
+		if st, _, _ := other.state(); other.target == j.target && st == statusInProgress {
+			return other
+		}
+	}
+	js.byID[j.id] = j
+	js.order = append(js.order, j.id)
+	for len(js.order) > maxJobs {
+		old := js.byID[js.order[0]]
+		if st, _, _ := old.state(); st == statusInProgress {
+			break
+		}
+		delete(js.byID, js.order[0])
+		js.order = js.order[1:]
+	}
+	return nil
+}
+
+func newJobID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// startJob runs the plans in the background, one after the other, and
+// registers the job; it returns a job already in progress on the same
+// target instead of starting one.
+func (c *Controller) startJob(kind, target string, plans []*assign.Plan) (j, running *job) {
+	j = &job{id: newJobID(), kind: kind, target: target, plans: plans, start: c.cfg.now(), status: statusInProgress}
+	if running := c.jobs.add(j); running != nil {
+		return nil, running
+	}
+	c.bgWG.Add(1)
+	go func() {
+		defer c.bgWG.Done()
+		ctx, cancel := context.WithTimeout(c.bg, c.cfg.MoveTimeout)
+		defer cancel()
+		log := c.log.With("job", j.id, "kind", kind, "target", target)
+		log.Info("job started", "plans", len(plans))
+		for _, p := range plans {
+			if err := assign.Execute(ctx, c.deps.Store, c.deps.Cache, p, log); err != nil {
+				status := statusFailed
+				if c.bg.Err() != nil {
+					status = statusAborted
+				}
+				log.Warn("job ended", "status", status, "table", p.Table, "err", err)
+				j.finish(status, fmt.Sprintf("table %s: %v", p.Table, err), c.cfg.now())
+				return
+			}
+		}
+		log.Info("job done")
+		j.finish(statusDone, "Success with status: "+statusDone, c.cfg.now())
+	}()
+	return j, nil
+}
+
+// finishedJob registers a rebalance that ended at once (NO_OP, or FAILED
+// to plan), so that polling its job id answers like any other job.
+func (c *Controller) finishedJob(id, table, status, msg string) {
+	now := c.cfg.now()
+	c.jobs.add(&job{id: id, kind: jobTableRebalance, target: table, start: now, end: now, status: status, msg: msg})
+}
+
+// rebalanceResult is Pinot's RebalanceResult.
+type rebalanceResult struct {
+	JobID             string                       `json:"jobId"`
+	Status            string                       `json:"status"`
+	Description       string                       `json:"description"`
+	Summary           *rebalanceSummary            `json:"rebalanceSummaryResult,omitempty"`
+	SegmentAssignment map[string]map[string]string `json:"segmentAssignment,omitempty"`
+	// Moves is Tannin's list of segment moves of the plan.
+	Moves []assign.Move `json:"moves,omitempty"`
+}
+
+// rebalanceSummary is the part of Pinot's RebalanceSummaryResult that a
+// plan determines.
+type rebalanceSummary struct {
+	ServerInfo  serverInfo  `json:"serverInfo"`
+	SegmentInfo segmentInfo `json:"segmentInfo"`
+}
+
+type changeInfo struct {
+	ValueBeforeRebalance        int `json:"valueBeforeRebalance"`
+	ExpectedValueAfterRebalance int `json:"expectedValueAfterRebalance"`
+}
+
+type serverChange struct {
+	ServerStatus                 string   `json:"serverStatus"`
+	TotalSegmentsAfterRebalance  int      `json:"totalSegmentsAfterRebalance"`
+	TotalSegmentsBeforeRebalance int      `json:"totalSegmentsBeforeRebalance"`
+	SegmentsAdded                int      `json:"segmentsAdded"`
+	SegmentsDeleted              int      `json:"segmentsDeleted"`
+	SegmentsUnchanged            int      `json:"segmentsUnchanged"`
+	TagList                      []string `json:"tagList"`
+}
+
+type serverInfo struct {
+	NumServersGettingNewSegments int                      `json:"numServersGettingNewSegments"`
+	NumServers                   changeInfo               `json:"numServers"`
+	ServersAdded                 []string                 `json:"serversAdded"`
+	ServersRemoved               []string                 `json:"serversRemoved"`
+	ServersUnchanged             []string                 `json:"serversUnchanged"`
+	ServersGettingNewSegments    []string                 `json:"serversGettingNewSegments"`
+	ServerSegmentChangeInfo      map[string]*serverChange `json:"serverSegmentChangeInfo"`
+}
+
+type segmentInfo struct {
+	TotalSegmentsToBeMoved             int        `json:"totalSegmentsToBeMoved"`
+	TotalSegmentsToBeDeleted           int        `json:"totalSegmentsToBeDeleted"`
+	MaxSegmentsAddedToASingleServer    int        `json:"maxSegmentsAddedToASingleServer"`
+	EstimatedAverageSegmentSizeInBytes int64      `json:"estimatedAverageSegmentSizeInBytes"`
+	TotalEstimatedDataToBeMovedInBytes int64      `json:"totalEstimatedDataToBeMovedInBytes"`
+	ReplicationFactor                  changeInfo `json:"replicationFactor"`
+	NumSegmentsInSingleReplica         changeInfo `json:"numSegmentsInSingleReplica"`
+	NumSegmentsAcrossAllReplicas       changeInfo `json:"numSegmentsAcrossAllReplicas"`
+}
+
+// summarize computes Pinot's rebalance summary of a plan.
+func summarize(snap *cluster.Snapshot, p *assign.Plan) *rebalanceSummary {
+	perServer := func(a map[string][]string) map[string]map[string]bool {
+		out := map[string]map[string]bool{}
+		for seg, servers := range a {
+			for _, s := range servers {
+				if out[s] == nil {
+					out[s] = map[string]bool{}
+				}
+				out[s][seg] = true
+			}
+		}
+		return out
+	}
+	before, after := perServer(p.Current), perServer(p.Target)
+	servers := map[string]bool{}
+	for s := range before {
+		servers[s] = true
+	}
+	for s := range after {
+		servers[s] = true
+	}
+	si := serverInfo{
+		NumServers:                changeInfo{len(before), len(after)},
+		ServersAdded:              []string{},
+		ServersRemoved:            []string{},
+		ServersUnchanged:          []string{},
+		ServersGettingNewSegments: []string{},
+		ServerSegmentChangeInfo:   map[string]*serverChange{},
+	}
+	var seg segmentInfo
+	for _, s := range sortedKeys(servers) {
+		ch := &serverChange{TotalSegmentsBeforeRebalance: len(before[s]), TotalSegmentsAfterRebalance: len(after[s]), TagList: []string{}}
+		for x := range after[s] {
+			if before[s][x] {
+				ch.SegmentsUnchanged++
+			} else {
+				ch.SegmentsAdded++
+			}
+		}
+		ch.SegmentsDeleted = len(before[s]) - ch.SegmentsUnchanged
+		switch {
+		case len(before[s]) == 0:
+			ch.ServerStatus = "ADDED"
+			si.ServersAdded = append(si.ServersAdded, s)
+		case len(after[s]) == 0:
+			ch.ServerStatus = "REMOVED"
+			si.ServersRemoved = append(si.ServersRemoved, s)
+		default:
+			ch.ServerStatus = "UNCHANGED"
+			si.ServersUnchanged = append(si.ServersUnchanged, s)
+		}
+		if in := snap.Instances[s]; in != nil {
+			ch.TagList = append(ch.TagList, in.Tags...)
+		}
+		if ch.SegmentsAdded > 0 {
+			si.ServersGettingNewSegments = append(si.ServersGettingNewSegments, s)
+			seg.TotalSegmentsToBeMoved += ch.SegmentsAdded
+			seg.MaxSegmentsAddedToASingleServer = max(seg.MaxSegmentsAddedToASingleServer, ch.SegmentsAdded)
+		}
+		seg.TotalSegmentsToBeDeleted += ch.SegmentsDeleted
+		si.ServerSegmentChangeInfo[s] = ch
+	}
+	si.NumServersGettingNewSegments = len(si.ServersGettingNewSegments)
+	var size int64
+	recs := snap.Segments[p.Table]
+	for _, r := range recs {
+		size += r.Meta.SizeBytes
+	}
+	if len(recs) > 0 {
+		seg.EstimatedAverageSegmentSizeInBytes = size / int64(len(recs))
+	}
+	seg.TotalEstimatedDataToBeMovedInBytes = seg.EstimatedAverageSegmentSizeInBytes * int64(seg.TotalSegmentsToBeMoved)
+	replicas := func(a map[string][]string) (rf, total int) {
+		for _, servers := range a {
+			rf = max(rf, len(servers))
+			total += len(servers)
+		}
+		return rf, total
+	}
+	rfBefore, totalBefore := replicas(p.Current)
+	rfAfter, totalAfter := replicas(p.Target)
+	seg.ReplicationFactor = changeInfo{rfBefore, rfAfter}
+	seg.NumSegmentsInSingleReplica = changeInfo{len(p.Current), len(p.Target)}
+	seg.NumSegmentsAcrossAllReplicas = changeInfo{totalBefore, totalAfter}
+	return &rebalanceSummary{ServerInfo: si, SegmentInfo: seg}
+}
+
+func targetAssignment(p *assign.Plan) map[string]map[string]string {
+	out := make(map[string]map[string]string, len(p.Target))
+	for seg, servers := range p.Target {
+		m := make(map[string]string, len(servers))
+		for _, s := range servers {
+			m[s] = cluster.StateOnline
+		}
+		out[seg] = m
+	}
+	return out
+}
+
+// rebalance is POST /tables/{t}/rebalance?type=&dryRun=.
+func (c *Controller) rebalance(w http.ResponseWriter, r *http.Request) error {
+	snap := c.deps.Cache.Snapshot()
+	typ, err := tableTypeParam(r)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("table")
+	ts := existingTables(snap, name, typ)
+	switch {
+	case len(ts) == 0:
+		return errorf(http.StatusNotFound, "Table %s does not exist", name)
+	case len(ts) > 1:
+		return errorf(http.StatusBadRequest, "table %s has both types: pass ?type=OFFLINE or ?type=REALTIME", name)
+	}
+	table := ts[0]
+	dryRun, err := queryBool(r, "dryRun", false)
+	if err != nil {
+		return err
+	}
+	cfg := snap.Tables[table].Config
+	tag := cluster.ServerTag(cfg.Tenants.Server, cluster.TableType(table))
+	plan, err := assign.Rebalance(snap, table, tag, cfg.Segments.Replication)
+	if err != nil {
+		res := rebalanceResult{
+			JobID: newJobID(), Status: statusFailed,
+			Description: fmt.Sprintf("Caught exception while calculating target assignment: %v", err),
+		}
+		if !dryRun {
+			c.finishedJob(res.JobID, table, res.Status, res.Description)
+		}
+		return writeJSON(w, http.StatusOK, res)
+	}
+	res := rebalanceResult{
+		JobID: newJobID(), Summary: summarize(snap, plan),
+		SegmentAssignment: targetAssignment(plan), Moves: plan.Moves,
+	}
+	switch {
+	case len(plan.Moves) == 0:
+		res.Status, res.Description = statusNoOp, "Table is already balanced"
+		if !dryRun {
+			c.finishedJob(res.JobID, table, res.Status, res.Description)
+		}
+	case dryRun:
+		res.Status, res.Description = statusDone, "Dry-run mode"
+	default:
+		j, running := c.startJob(jobTableRebalance, table, []*assign.Plan{plan})
+		if running != nil {
+			return errorf(http.StatusConflict, "Rebalance job %s is already in progress for table %s", running.id, table)
+		}
+		res.JobID, res.Status, res.Description = j.id, statusInProgress, "In progress, check controller logs for updates"
+		c.log.Info("rebalance started", "table", table, "job", j.id, "moves", len(plan.Moves))
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// progressStats is Pinot's RebalanceProgressStats, computed from the
+// current assignment and external view against the job's targets.
+type progressStats struct {
+	TotalSegmentsToBeAdded                 int     `json:"totalSegmentsToBeAdded"`
+	TotalSegmentsToBeDeleted               int     `json:"totalSegmentsToBeDeleted"`
+	TotalRemainingSegmentsToBeAdded        int     `json:"totalRemainingSegmentsToBeAdded"`
+	TotalRemainingSegmentsToBeDeleted      int     `json:"totalRemainingSegmentsToBeDeleted"`
+	TotalRemainingSegmentsToConverge       int     `json:"totalRemainingSegmentsToConverge"`
+	PercentageRemainingSegmentsToBeAdded   float64 `json:"percentageRemainingSegmentsToBeAdded"`
+	PercentageRemainingSegmentsToBeDeleted float64 `json:"percentageRemainingSegmentsToBeDeleted"`
+}
+
+func progress(snap *cluster.Snapshot, plans []*assign.Plan) progressStats {
+	var ps progressStats
+	for _, p := range plans {
+		for _, m := range p.Moves {
+			var current []string
+			if a := snap.Assign[p.Table][m.Segment]; a != nil {
+				current = a.Replicas()
+			}
+			for _, s := range m.To {
+				if !slices.Contains(m.From, s) {
+					ps.TotalSegmentsToBeAdded++
+					if !slices.Contains(current, s) {
+						ps.TotalRemainingSegmentsToBeAdded++
+					}
+				}
+			}
+			for _, s := range m.From {
+				if !slices.Contains(m.To, s) {
+					ps.TotalSegmentsToBeDeleted++
+					if slices.Contains(current, s) {
+						ps.TotalRemainingSegmentsToBeDeleted++
+					}
+				}
+			}
+			for _, s := range m.To {
+				if st, ok := snap.View[p.Table][m.Segment][s]; !ok || st.State != cluster.StateOnline {
+					ps.TotalRemainingSegmentsToConverge++
+					break
+				}
+			}
+		}
+	}
+	if ps.TotalSegmentsToBeAdded > 0 {
+		ps.PercentageRemainingSegmentsToBeAdded = 100 * float64(ps.TotalRemainingSegmentsToBeAdded) / float64(ps.TotalSegmentsToBeAdded)
+	}
+	if ps.TotalSegmentsToBeDeleted > 0 {
+		ps.PercentageRemainingSegmentsToBeDeleted = 100 * float64(ps.TotalRemainingSegmentsToBeDeleted) / float64(ps.TotalSegmentsToBeDeleted)
+	}
+	return ps
+}
+
+// rebalanceStatus is GET /rebalanceStatus/{jobId}, in the shape of Pinot's
+// ServerRebalanceJobStatusResponse; it serves drain jobs too.
+func (c *Controller) rebalanceStatus(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("jobId")
+	j := c.jobs.get(id)
+	if j == nil {
+		return errorf(http.StatusNotFound, "Failed to find controller job id: %s", id)
+	}
+	status, msg, end := j.state()
+	now := c.cfg.now()
+	elapsed := now.Sub(j.start)
+	var finish int64
+	if !end.IsZero() {
+		finish = int64(end.Sub(j.start) / time.Second)
+		elapsed = end.Sub(j.start)
+	}
+	if msg == "" {
+		msg = "In progress, check controller task status for the progress"
+	}
+	tables := make([]string, 0, len(j.plans))
+	for _, p := range j.plans {
+		tables = append(tables, p.Table)
+	}
+	sort.Strings(tables)
+	ps := progress(c.deps.Cache.Snapshot(), j.plans)
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"timeElapsedSinceStartInSeconds": int64(elapsed / time.Second),
+		"tableRebalanceProgressStats": map[string]any{
+			"status":                            status,
+			"startTimeMs":                       j.start.UnixMilli(),
+			"timeToFinishInSeconds":             finish,
+			"completionStatusMsg":               msg,
+			"rebalanceProgressStatsOverall":     ps,
+			"rebalanceProgressStatsCurrentStep": ps,
+		},
+		"tableRebalanceContext": map[string]any{
+			"jobId": j.id, "originalJobId": j.id, "attemptId": 1,
+		},
+		"jobType": j.kind,
+		"target":  j.target,
+		"tables":  tables,
+	})
+}
