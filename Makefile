@@ -1,7 +1,7 @@
 # One entry point for building, testing and benchmarking Tannin.
 GO ?= go
 
-.PHONY: build test test-unit lint fmt bench run clean
+.PHONY: build test test-unit lint fmt bench bench-load run clean
 
 build:
 	$(GO) build -o bin/tannin ./cmd/tannin
@@ -23,6 +23,10 @@ fmt:
 
 bench:
 	$(GO) run ./cmd/tannin-bench
+
+# The cluster under concurrent load: QPS and latency through the broker.
+bench-load:
+	$(GO) run ./cmd/tannin-loadbench
 
 run:
 	$(GO) run ./cmd/tannin quickstart

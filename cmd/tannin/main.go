@@ -1,6 +1,7 @@
-// Command tannin is Tannin's command-line tool: batch ingestion of files
-// into segments, queries over segment files, segment inspection. The
-// commands live in internal/cli; this main only wires the process to them.
+// Command tannin is Tannin's command-line tool: the all-in-one quickstart
+// cluster, a standalone etcd, batch ingestion of files into segments,
+// queries over segment files, segment inspection. The commands live in
+// internal/cli and cmd/internal/allinone; this main only wires them.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tannin-db/tannin/cmd/internal/allinone"
 	"github.com/tannin-db/tannin/internal/cli"
 )
 
@@ -23,7 +25,9 @@ func main() {
 		StdinIsTerminal:  isTerminal(os.Stdin),
 		Version:          version(),
 	}
-	code := cli.Main(ctx, env, os.Args[1:], cli.Commands())
+	cmds := append([]cli.Command{allinone.QuickstartCommand()}, cli.Commands()...)
+	cmds = append(cmds, allinone.EtcdCommand())
+	code := cli.Main(ctx, env, os.Args[1:], cmds)
 	stop()
 	os.Exit(code)
 }

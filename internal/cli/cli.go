@@ -49,11 +49,11 @@ func usagef(format string, args ...any) error {
 // errSilent is returned by commands that already reported the failure.
 var errSilent = errors.New("failed")
 
-// Commands returns the built-in commands: ingest, query, dump-segment and
-// version (help is always there).
+// Commands returns the engine's commands: ingest, query, dump-segment and
+// version (help is always there). The cluster commands (quickstart, etcd)
+// live in cmd/internal/allinone and are added by cmd/tannin.
 func Commands() []Command {
 	return []Command{
-		quickstartCommand(),
 		ingestCommand(),
 		queryCommand(),
 		dumpCommand(),

@@ -272,26 +272,36 @@ func formatTimestamp(ms int64) string {
 }
 
 func writeTableResult(w io.Writer, res *exec.Result) {
-	t := &table{}
-	t.row(res.Columns...)
-	sep := make([]string, len(res.Columns))
-	t.align = make([]bool, len(res.Columns))
+	align := make([]bool, len(res.Columns))
 	for i, typ := range res.Types {
-		t.align[i] = typ.IsNumeric() && !res.MultiValue[i]
+		align[i] = typ.IsNumeric() && !res.MultiValue[i]
 	}
-	t.row(sep...)
-	for _, r := range res.Rows {
+	rows := make([][]string, len(res.Rows))
+	for j, r := range res.Rows {
 		cells := make([]string, len(r))
 		for i, v := range r {
 			cells[i] = formatValue(v, res.Types[i])
 		}
-		t.row(cells...)
+		rows[j] = cells
 	}
+	WriteTable(w, res.Columns, align, rows)
+}
+
+// WriteTable writes a header, a separator line and rows in aligned
+// columns; columns where rightAlign is true (numbers) align right.
+func WriteTable(w io.Writer, header []string, rightAlign []bool, rows [][]string) {
+	t := &table{align: rightAlign}
+	t.row(header...)
+	sep := make([]string, len(header))
+	t.row(sep...)
+	t.rows = append(t.rows, rows...)
 	// The separator line spans each column's width.
-	widths := make([]int, len(res.Columns))
+	widths := make([]int, len(header))
 	for _, r := range t.rows {
 		for i, c := range r {
-			widths[i] = max(widths[i], displayWidth(c))
+			if i < len(widths) {
+				widths[i] = max(widths[i], displayWidth(c))
+			}
 		}
 	}
 	for i := range sep {

@@ -1,0 +1,170 @@
+// Package allinone runs a whole Tannin cluster in one process: embedded
+// etcd, a controller, a broker and a server talking gRPC and HTTP over
+// loopback, with a local-filesystem deep store under one data directory.
+// It is what `tannin quickstart` runs, the same code paths as a cluster of
+// separate processes, and what `tannin etcd` uses to run etcd alone.
+package allinone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/tannin-db/tannin/cmd/internal/broker"
+	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/controller"
+	"github.com/tannin-db/tannin/cmd/internal/node"
+	"github.com/tannin-db/tannin/cmd/internal/server"
+)
+
+// Config places the cluster's data and ports.
+type Config struct {
+	// Dir holds etcd's data (etcd/), the deep store (deepstore/) and the
+	// server's local segments (server/).
+	Dir  string
+	Host string
+	// Ports; 0 picks a free one.
+	EtcdPort, EtcdPeerPort           int
+	ControllerPort, BrokerPort       int
+	ServerAdminPort, ServerQueryPort int
+}
+
+// DefaultConfig uses Apache Pinot's default ports.
+func DefaultConfig() Config {
+	return Config{
+		Dir: filepath.Join(".cache", "quickstart"), Host: "127.0.0.1",
+		EtcdPort: 2379, EtcdPeerPort: 2380,
+		ControllerPort: 9000, BrokerPort: 8099, ServerAdminPort: 8097, ServerQueryPort: 8090,
+	}
+}
+
+// Cluster is a running all-in-one cluster.
+type Cluster struct {
+	ControllerURL, BrokerURL, ServerAdminURL, ServerQueryAddr, EtcdURL string
+
+	etcd   *cluster.Embedded
+	deps   *node.Deps
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	errs   []error
+}
+
+// Start starts etcd and the three roles and returns once they listen. The
+// cluster runs until ctx ends or Stop.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) {
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	etcdAddr, err := hostPort(cfg.Host, cfg.EtcdPort)
+	if err != nil {
+		return nil, err
+	}
+	peerAddr, err := hostPort(cfg.Host, cfg.EtcdPeerPort)
+	if err != nil {
+		return nil, err
+	}
+	e, err := cluster.StartEmbedded(cluster.EmbeddedConfig{Dir: filepath.Join(abs, "etcd"), ClientAddr: etcdAddr, PeerAddr: peerAddr})
+	if err != nil {
+		return nil, err
+	}
+	nc := node.DefaultConfig()
+	nc.EtcdEndpoints = []string{e.Endpoint()}
+	nc.Host = cfg.Host
+	nc.DeepStore = "file://" + filepath.Join(abs, "deepstore")
+	ctx, cancel := context.WithCancel(ctx)
+	c := &Cluster{etcd: e, cancel: cancel, EtcdURL: e.Endpoint()}
+	deps, err := node.Connect(ctx, nc, log)
+	if err != nil {
+		cancel()
+		e.Close()
+		return nil, err
+	}
+	c.deps = deps
+
+	ccfg := controller.DefaultConfig()
+	ccfg.Port = cfg.ControllerPort
+	ctl, err := controller.New(ccfg, nc, deps)
+	if err != nil {
+		c.abort()
+		return nil, fmt.Errorf("controller: %w", err)
+	}
+	scfg := server.DefaultConfig()
+	scfg.AdminPort, scfg.GRPCPort = cfg.ServerAdminPort, cfg.ServerQueryPort
+	scfg.DataDir = filepath.Join(abs, "server")
+	srv, err := server.New(scfg, nc, deps)
+	if err != nil {
+		c.abort()
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	bcfg := broker.DefaultConfig()
+	bcfg.Port = cfg.BrokerPort
+	brk, err := broker.New(bcfg, nc, deps)
+	if err != nil {
+		c.abort()
+		return nil, fmt.Errorf("broker: %w", err)
+	}
+	c.ControllerURL = "http://" + ctl.HTTPAddr()
+	c.BrokerURL = "http://" + brk.HTTPAddr()
+	c.ServerAdminURL = "http://" + srv.HTTPAddr()
+	c.ServerQueryAddr = srv.GRPCAddr()
+	for name, r := range map[string]node.Role{"controller": ctl, "server": srv, "broker": brk} {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			if err := r.Run(ctx); err != nil {
+				c.mu.Lock()
+				c.errs = append(c.errs, fmt.Errorf("%s: %w", name, err))
+				c.mu.Unlock()
+				log.Error("role stopped", "role", name, "err", err)
+				cancel()
+			}
+		}()
+	}
+	return c, nil
+}
+
+func hostPort(host string, port int) (string, error) {
+	if port != 0 {
+		return net.JoinHostPort(host, strconv.Itoa(port)), nil
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// Store is the cluster's metadata store.
+func (c *Cluster) Store() *cluster.Store { return c.deps.Store }
+
+// Cache is the cluster's metadata cache.
+func (c *Cluster) Cache() *cluster.Cache { return c.deps.Cache }
+
+func (c *Cluster) abort() {
+	c.cancel()
+	c.deps.Etcd.Close()
+	c.etcd.Close()
+}
+
+// Stop shuts the roles down, then etcd, and returns the roles' errors.
+func (c *Cluster) Stop() error {
+	c.cancel()
+	c.wg.Wait()
+	c.deps.Etcd.Close()
+	c.etcd.Close()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return errors.Join(c.errs...)
+}

@@ -1,0 +1,68 @@
+package allinone
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tannin-db/tannin/internal/cli"
+)
+
+// TestQuickstartRestart runs the quickstart twice on one data directory:
+// the first run creates and loads the demo table through the controller,
+// the second finds every table and row again without loading anything.
+func TestQuickstartRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a whole cluster twice")
+	}
+	dir := t.TempDir()
+	// Fixed ports for both runs: the server's instance name carries its
+	// port, and its segments are assigned to that name.
+	args := []string{"--dir", dir, "--rows", "30000", "--exit-after-demo"}
+	for _, f := range []string{"controller-port", "broker-port", "server-admin-port", "server-grpc-port", "etcd-port", "etcd-peer-port"} {
+		args = append(args, "--"+f, strconv.Itoa(freePort(t)))
+	}
+	run := func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		var out, errOut bytes.Buffer
+		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Version: "test"}
+		if err := runQuickstart(ctx, env, args); err != nil {
+			t.Fatalf("quickstart: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
+		}
+		return out.String()
+	}
+	first := run()
+	for _, want := range []string{"uploaded", "Tannin is running", "curl -s -X POST", "tannin> SELECT COUNT(*)", "shutting down"} {
+		if !strings.Contains(first, want) {
+			t.Fatalf("first run's output lacks %q:\n%s", want, first)
+		}
+	}
+	count := regexp.MustCompile(`(?m)^\s*(\d+)\s+\S+\s+\S+\s*$`)
+	m := count.FindStringSubmatch(first[strings.Index(first, "tannin> SELECT COUNT(*)"):])
+	if m == nil || m[1] != "30000" {
+		t.Fatalf("first run's COUNT(*) row not 30000:\n%s", first)
+	}
+	second := run()
+	if !strings.Contains(second, "exists with") || strings.Contains(second, "uploaded") {
+		t.Fatalf("second run reloaded instead of reusing the data:\n%s", second)
+	}
+	m = count.FindStringSubmatch(second[strings.Index(second, "tannin> SELECT COUNT(*)"):])
+	if m == nil || m[1] != "30000" {
+		t.Fatalf("second run's COUNT(*) row not 30000:\n%s", second)
+	}
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

@@ -1,0 +1,43 @@
+// Command tannin-loadbench measures the broker's query path under
+// concurrent load (cmd/internal/loadbench): QPS, p50 and p99 at 1, 8 and
+// 64 clients, and the broker's overhead against the in-process engine.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	"github.com/tannin-db/tannin/cmd/internal/loadbench"
+)
+
+func main() {
+	cfg := loadbench.DefaultConfig()
+	flag.IntVar(&cfg.Rows, "rows", cfg.Rows, "rows in the table")
+	flag.IntVar(&cfg.RowsPerSegment, "rows-per-segment", cfg.RowsPerSegment, "rows per segment")
+	flag.DurationVar(&cfg.Duration, "duration", cfg.Duration, "time per concurrency level")
+	flag.StringVar(&cfg.Dir, "dir", cfg.Dir, "cache directory for the generated segments")
+	clients := flag.String("clients", "1,8,64", "comma-separated concurrency levels")
+	flag.Parse()
+	cfg.Clients = nil
+	for _, s := range strings.Split(*clients, ",") {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "tannin-loadbench: -clients: bad level %q\n", s)
+			os.Exit(2)
+		}
+		cfg.Clients = append(cfg.Clients, n)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, err := loadbench.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tannin-loadbench:", err)
+		os.Exit(1)
+	}
+	loadbench.Print(os.Stdout, rep)
+}
