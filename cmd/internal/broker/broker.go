@@ -136,34 +136,17 @@ func (b *Broker) Run(ctx context.Context) error {
 	return err
 }
 
-// member keeps the broker registered until ctx ends, registering again if
-// the lease is lost; closing the registration at the end revokes the lease
-// at once.
+// member keeps the broker registered until ctx ends (cluster.StayRegistered);
+// the broker answers /health with 200 only while registered.
 func (b *Broker) member(ctx context.Context) {
-	for ctx.Err() == nil {
-		rctx, rcancel := context.WithCancel(context.WithoutCancel(ctx))
-		reg, err := cluster.Register(rctx, b.deps.Store, b.instance(), b.log)
-		if err != nil {
-			rcancel()
-			b.log.Warn("register broker", "err", err)
-			sleep(ctx, time.Second)
-			continue
-		}
+	cluster.StayRegistered(ctx, b.deps.Store, b.instance, b.log, func(ctx context.Context, reg *cluster.Registration) {
 		b.registered.Store(true)
 		select {
 		case <-ctx.Done():
 		case <-reg.Done():
 		}
 		b.registered.Store(false)
-		if err := reg.Close(); err != nil {
-			b.log.Debug("revoke broker lease", "err", err)
-		}
-		rcancel()
-		if ctx.Err() == nil {
-			b.log.Warn("broker lease lost; registering again")
-			sleep(ctx, time.Second)
-		}
-	}
+	})
 }
 
 func (b *Broker) instance() *cluster.Instance {
@@ -192,15 +175,6 @@ func (b *Broker) pruneConns(ctx context.Context) {
 			return
 		case <-changed:
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
 

@@ -42,7 +42,13 @@ func Register(ctx context.Context, store *Store, inst *Instance, log *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("register %s: %w", inst.Name, err)
 	}
-	sess, err := concurrency.NewSession(store.cli, concurrency.WithTTL(int(LeaseTTL/time.Second)), concurrency.WithContext(context.WithoutCancel(ctx)))
+	// The grant is bounded by ctx; the session that keeps the lease alive
+	// is not, so that Close can still revoke it after ctx ended.
+	lease, err := store.cli.Grant(ctx, int64(LeaseTTL/time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("register %s: lease: %w", inst.Name, err)
+	}
+	sess, err := concurrency.NewSession(store.cli, concurrency.WithLease(lease.ID), concurrency.WithContext(context.WithoutCancel(ctx)))
 	if err != nil {
 		return nil, fmt.Errorf("register %s: lease: %w", inst.Name, err)
 	}
@@ -99,4 +105,50 @@ func Campaign(ctx context.Context, reg *Registration) (*concurrency.Election, er
 		return nil, err
 	}
 	return e, nil
+}
+
+// registerTimeout bounds one registration attempt, so that an unreachable
+// etcd makes StayRegistered retry rather than hang.
+const registerTimeout = 5 * time.Second
+
+// StayRegistered keeps an instance registered until ctx ends. For each
+// registration it calls hold, which must return once ctx ends or the lease
+// is lost (reg.Done); then it revokes the lease and, unless ctx ended,
+// registers again after a pause. inst is called before every attempt, so
+// it may reflect the process's current state.
+func StayRegistered(ctx context.Context, store *Store, inst func() *Instance, log *slog.Logger, hold func(ctx context.Context, reg *Registration)) {
+	pause := 200 * time.Millisecond
+	for ctx.Err() == nil {
+		rctx, cancel := context.WithTimeout(ctx, registerTimeout)
+		in := inst()
+		reg, err := Register(rctx, store, in, log)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("register", "instance", in.Name, "err", err)
+				sleepCtx(ctx, pause)
+				pause = min(2*pause, 5*time.Second)
+			}
+			continue
+		}
+		pause = 200 * time.Millisecond
+		hold(ctx, reg)
+		if err := reg.Close(); err != nil {
+			// A lost lease cannot be revoked; that is expected here.
+			log.Debug("revoke lease", "instance", in.Name, "err", err)
+		}
+		if ctx.Err() == nil {
+			log.Warn("lease lost; registering again", "instance", in.Name)
+			sleepCtx(ctx, pause)
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }

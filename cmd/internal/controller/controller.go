@@ -134,21 +134,10 @@ func (c *Controller) Run(ctx context.Context) error {
 	return err
 }
 
-// member keeps the controller registered and campaigning until ctx ends,
-// registering again if the lease is lost.
+// member keeps the controller registered and campaigning until ctx ends
+// (cluster.StayRegistered).
 func (c *Controller) member(ctx context.Context) {
-	for ctx.Err() == nil {
-		// The registration's context must outlive ctx: closing the session
-		// revokes the lease with it, so that another controller takes over
-		// at once rather than after the lease's TTL.
-		rctx, rcancel := context.WithCancel(context.WithoutCancel(ctx))
-		reg, err := cluster.Register(rctx, c.deps.Store, c.instance(), c.log)
-		if err != nil {
-			rcancel()
-			c.log.Warn("register controller", "err", err)
-			sleep(ctx, time.Second)
-			continue
-		}
+	cluster.StayRegistered(ctx, c.deps.Store, c.instance, c.log, func(ctx context.Context, reg *cluster.Registration) {
 		c.mu.Lock()
 		c.reg = reg
 		c.mu.Unlock()
@@ -156,16 +145,7 @@ func (c *Controller) member(ctx context.Context) {
 		c.mu.Lock()
 		c.reg = nil
 		c.mu.Unlock()
-		if err := reg.Close(); err != nil {
-			// A lost lease cannot be revoked; that is expected here.
-			c.log.Debug("revoke controller lease", "err", err)
-		}
-		rcancel()
-		if ctx.Err() == nil {
-			c.log.Warn("controller lease lost; registering again")
-			sleep(ctx, time.Second)
-		}
-	}
+	})
 }
 
 func (c *Controller) instance() *cluster.Instance {

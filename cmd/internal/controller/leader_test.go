@@ -104,8 +104,17 @@ func TestRetention(t *testing.T) {
 	if snap.Segments[web]["seg_1"] == nil || snap.Segments[web]["seg_2"] == nil {
 		t.Fatalf("retention deleted segments within it: %v", sortedKeys(snap.Segments[web]))
 	}
-	if _, err := e.deps.DeepStore.Size(context.Background(), web+"/seg_0"+segmentExt); !errors.Is(err, deepstore.ErrNotFound) {
-		t.Errorf("seg_0's file after retention: %v", err)
+	// The record goes first, the file after it: wait for the file too.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := e.deps.DeepStore.Size(context.Background(), web+"/seg_0"+segmentExt)
+		if errors.Is(err, deepstore.ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("seg_0's file after retention: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 
 	clock.Set(start.Add(15 * day))
