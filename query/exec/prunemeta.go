@@ -13,6 +13,9 @@ import (
 // except for bloom filters, which live in the segment files.
 type Pruner struct {
 	p *plan
+	// conj are the WHERE clause's conjuncts, normalized once: a broker
+	// asks about every segment of the table.
+	conj []sql.Expr
 }
 
 // NewPruner plans st against the table's schema; errors are the planning
@@ -22,12 +25,25 @@ func NewPruner(sch *schema.Schema, table string, st *sql.Statement) (*Pruner, er
 	if err != nil {
 		return nil, err
 	}
-	return &Pruner{p: p}, nil
+	pr := &Pruner{p: p}
+	if p.where != nil {
+		pr.conj = conjuncts(normalize(p.where))
+	}
+	return pr, nil
 }
 
 // Prunes reports whether the segment described by m can be skipped.
 func (pr *Pruner) Prunes(m *segment.Meta) bool {
-	return pr.p.prune(metaSegment{m})
+	if m.NumDocs == 0 {
+		return true
+	}
+	seg := metaSegment{m}
+	for _, c := range pr.conj {
+		if pr.p.conjunctPrunes(seg, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // metaSegment presents segment metadata as a segment whose columns answer

@@ -11,7 +11,15 @@
 //     are refused for now: no time boundary);
 //  3. routes from the current cluster.Snapshot (route.go, pure functions
 //     of the snapshot, cached per revision): segments pruned by their
-//     metadata (exec.Pruner), then one replica per segment among the
+//     metadata (exec.Pruner: time range, min/max) and by partition
+//     (partition.go: when the table config's segmentPartitionConfig names
+//     exactly one column and a top-level AND conjunct is `col = literal`
+//     or `col IN (literals)`, the literals' partitions are computed with
+//     the configured function (segment/partition) and segments whose
+//     Meta.PartitionID is neither -1 nor among them are skipped; OR, NOT
+//     IN, ranges, FLOAT/DOUBLE/BOOLEAN/BYTES columns and consuming
+//     segments are never partition-pruned); both count in
+//     numSegmentsPrunedByBroker; then one replica per segment among the
 //     assigned servers that are live and report it ONLINE or CONSUMING,
 //     rotating per query; a segment uploaded less than NewSegmentGrace ago
 //     that no (live) assigned server has reported yet is skipped, not

@@ -78,7 +78,13 @@ func (b *Broker) answer(ctx context.Context, req *queryRequest, resp *response, 
 		fail(err)
 		return
 	}
-	plan := tr.plan(pruner, b.now().UnixMilli())
+	var pr segmentPruner = pruner
+	if tbl := rs.snap.Tables[table]; tbl != nil {
+		if pp := newPartitionPruner(tbl.Config, tr.Schema, st.Select.Where); pp != nil {
+			pr = pruners{pruner, pp}
+		}
+	}
+	plan := tr.plan(pr, b.now().UnixMilli())
 	resp.NumSegmentsPrunedByBroker = plan.Pruned
 	if ctx.Err() != nil {
 		fail(errorf(codeBrokerTimeout, "query timed out before scattering to the servers (timeout "+strconv.FormatInt(timeout.Milliseconds(), 10)+" ms)"))

@@ -247,6 +247,14 @@ func TestMultiProcessCluster(t *testing.T) {
 		}
 		c.controllers = []*node{alive}
 		waitOnline(t, ctx, cache, numSegments+1)
+		// Brokers follow etcd on their own watch: wait until each
+		// connection's broker routes to the new segment.
+		want := countAndSum(t, ctx, duck)
+		for _, conn := range []*pinot.Connection{static, static2, discovered} {
+			if err := eventually(ctx, 30*time.Second, func() error { return checkCountAndSum(conn, want) }); err != nil {
+				t.Fatalf("the uploaded segment is not queried: %v", err)
+			}
+		}
 		checkQueries(t, ctx, static, duck, queries)
 	})
 

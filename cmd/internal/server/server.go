@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -81,6 +82,9 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Server, error) {
 		grpc.MaxSendMsgSize(maxMessageBytes),
 		// Brokers keep their connections alive with pings.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
+		// Reused handler goroutines keep the stack the SQL parser grew;
+		// a fresh goroutine per call would grow it again every query.
+		grpc.NumStreamWorkers(uint32(4*runtime.GOMAXPROCS(0))),
 	)
 	querypb.RegisterQueryServer(s.grpcSrv, s.query)
 	s.httpSrv = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
