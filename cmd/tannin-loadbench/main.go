@@ -22,7 +22,9 @@ func main() {
 	flag.DurationVar(&cfg.Duration, "duration", cfg.Duration, "time per concurrency level")
 	flag.StringVar(&cfg.Dir, "dir", cfg.Dir, "cache directory for the generated segments")
 	clients := flag.String("clients", "1,8,64", "comma-separated concurrency levels")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured levels to this file")
 	flag.Parse()
+	cfg.CPUProfile = *cpuProfile
 	cfg.Clients = nil
 	for _, s := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(s)

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,8 @@ type Config struct {
 	// Dir caches the generated segments between runs.
 	Dir string
 	Log *slog.Logger
+	// CPUProfile, when set, receives a CPU profile of the measured levels.
+	CPUProfile string
 }
 
 // DefaultConfig is the benchmark: 10M rows, 1/8/64 clients.
@@ -158,6 +161,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return true
 	}); err != nil {
 		return nil, fmt.Errorf("segments did not load: %w", err)
+	}
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	for _, n := range cfg.Clients {
 		l, err := runLevel(ctx, c.BrokerURL, n, cfg.Duration, users, lo, hi)
