@@ -2,6 +2,7 @@ package sql
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/cockroachdb/cockroachdb-parser/pkg/sql/lexbase"
 	"github.com/cockroachdb/cockroachdb-parser/pkg/sql/parser"
@@ -326,15 +327,30 @@ func limitEdits(sql string, toks []token, edits []edit) []edit {
 
 // parseOne runs CockroachDB's parser over one rewritten statement. A syntax
 // error is located in the user's text.
+// parsers holds cockroachdb parsers for reuse: a Parser is a large value
+// (its yacc stack is inline), and making one per query zeroes it and grows
+// the calling goroutine's stack every time, which a server answering
+// thousands of queries a second pays for in CPU.
+var parsers = sync.Pool{New: func() any { return new(parser.Parser) }}
+
 func parseOne(sql string, toks []token, rw *rewritten) (tree.Statement, error) {
-	stmts, err := parser.ParseWithInt(rw.text, types.Int4)
+	p := parsers.Get().(*parser.Parser)
+	stmts, err := p.ParseWithInt(rw.text, types.Int4)
+	// The statements may live in the parser's buffers: take the AST out
+	// before the parser goes back to the pool.
+	var ast tree.Statement
+	n := len(stmts)
+	if err == nil && n == 1 {
+		ast = stmts[0].AST
+	}
+	parsers.Put(p)
 	if err != nil {
 		return nil, syntaxError(sql, toks, rw, err)
 	}
-	if len(stmts) != 1 {
-		return nil, errorf("BUG: parser returned %d statements for one", len(stmts))
+	if n != 1 {
+		return nil, errorf("BUG: parser returned %d statements for one", n)
 	}
-	return stmts[0].AST, nil
+	return ast, nil
 }
 
 // syntaxError turns the parser's error into an *Error at the offending
