@@ -57,3 +57,19 @@ func CheckKey(key string) error {
 	}
 	return nil
 }
+
+// ContextReader returns a reader of r that fails with ctx's error once ctx
+// ends, so that a copy to or from a deep store stops with its request.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -61,7 +61,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if _, err = io.Copy(f, ctxReader{ctx, r}); err != nil {
+	if _, err = io.Copy(f, deepstore.ContextReader(ctx, r)); err != nil {
 		return fmt.Errorf("deepstore put %q: %w", key, err)
 	}
 	if err = f.Sync(); err != nil {
@@ -74,19 +74,6 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader) (err error) {
 		return fmt.Errorf("deepstore put %q: %w", key, err)
 	}
 	return nil
-}
-
-// ctxReader stops a copy when the context is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 func (s *Store) Get(_ context.Context, key string) (io.ReadCloser, error) {

@@ -259,3 +259,29 @@ func wrapCorrupt(err error) error {
 	}
 	return fmt.Errorf("%w: %w", ErrCorrupt, err)
 }
+
+// FileCRC reads a segment file's CRC from its trailer without reading or
+// mapping the rest of the file: enough to tell whether a local copy is the
+// segment a record names before paying for Open's checks.
+func FileCRC(path string) (uint32, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if st.Size() < headerLen+trailerLen {
+		return 0, fmt.Errorf("segment file %s: %w: %d bytes", path, ErrTruncated, st.Size())
+	}
+	var tr [trailerLen]byte
+	if _, err := f.ReadAt(tr[:], st.Size()-trailerLen); err != nil {
+		return 0, fmt.Errorf("segment file %s: %w", path, err)
+	}
+	if !bytes.Equal(tr[24:32], []byte(trailerMagic)) {
+		return 0, fmt.Errorf("segment file %s: trailer: %w: no trailer magic (incomplete write?)", path, ErrTruncated)
+	}
+	return binary.LittleEndian.Uint32(tr[16:]), nil
+}

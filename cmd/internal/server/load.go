@@ -1,9 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/deepstore"
 	"github.com/tannin-db/tannin/segment/immutable"
 )
 
@@ -46,7 +45,7 @@ func (m *manager) loadFile(ctx context.Context, k segKey, rec *cluster.Segment) 
 
 	path := m.path(k)
 	want := rec.Meta.CRC
-	if crc, err := trailerCRC(path); err == nil && crc == want {
+	if crc, err := immutable.FileCRC(path); err == nil && crc == want {
 		seg, err := immutable.Open(path)
 		if err == nil && seg.Meta().Name == k.segment {
 			return seg, nil
@@ -90,7 +89,7 @@ func (m *manager) download(ctx context.Context, k segKey, rec *cluster.Segment, 
 			os.Remove(tmp)
 		}
 	}()
-	n, err := io.Copy(f, ctxReader{ctx, rc})
+	n, err := io.Copy(f, deepstore.ContextReader(ctx, rc))
 	if err != nil {
 		return nil, fmt.Errorf("download %q: %w", rec.Key, err)
 	}
@@ -124,32 +123,6 @@ func (m *manager) download(ctx context.Context, k segKey, rec *cluster.Segment, 
 	return seg, nil
 }
 
-// trailerCRC reads the segment CRC from a segment file's trailer
-// (segment/FORMAT.md §1) without reading the rest of the file.
-func trailerCRC(path string) (uint32, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	const trailerLen = 32
-	if st.Size() < trailerLen {
-		return 0, fmt.Errorf("%s: %d bytes is too short for a segment", path, st.Size())
-	}
-	var tr [trailerLen]byte
-	if _, err := f.ReadAt(tr[:], st.Size()-trailerLen); err != nil {
-		return 0, err
-	}
-	if !bytes.Equal(tr[24:32], []byte("TANNINFT")) {
-		return 0, fmt.Errorf("%s: no segment trailer", path)
-	}
-	return binary.LittleEndian.Uint32(tr[16:]), nil
-}
-
 // checkName rejects names that cannot be one path element.
 func checkName(s string) error {
 	if s == "" || s == "." || s == ".." || strings.ContainsAny(s, "/\\\x00") {
@@ -165,17 +138,4 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
-}
-
-// ctxReader stops a copy when ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -325,7 +325,7 @@ func TestReloadOnCRCChange(t *testing.T) {
 		return res.Rows[0][0] == int64(450)
 	})
 	h.waitOnline("tx_0", name)
-	if crc, err := trailerCRC(s.segs.path(segKey{testTable, "tx_0"})); err != nil || crc != m0b.CRC {
+	if crc, err := immutable.FileCRC(s.segs.path(segKey{testTable, "tx_0"})); err != nil || crc != m0b.CRC {
 		t.Fatalf("local file CRC %08x %v, want %08x", crc, err, m0b.CRC)
 	}
 }
