@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
 )
 
@@ -383,19 +381,11 @@ func (e *executor) write(ctx context.Context, build func(*cluster.Snapshot) []cl
 
 // fresh returns a snapshot at least as new as etcd's current revision.
 func (e *executor) fresh(ctx context.Context) (*cluster.Snapshot, error) {
-	resp, err := e.store.Client().Get(ctx, e.store.Prefix(), clientv3.WithCountOnly())
-	if err != nil {
-		return nil, fmt.Errorf("read metadata revision: %w", err)
-	}
-	rev := resp.Header.Revision
 	wctx, cancel := context.WithTimeout(ctx, e.opt.Timeout)
 	defer cancel()
-	s, err := e.cache.WaitRev(wctx, rev)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("wait for metadata cache to reach revision %d: %w", rev, err)
+	s, err := e.cache.Sync(wctx)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
-	return s, nil
+	return s, err
 }

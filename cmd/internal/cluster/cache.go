@@ -358,6 +358,22 @@ func (c *Cache) WaitRev(ctx context.Context, rev int64) (*Snapshot, error) {
 	return c.WaitFor(ctx, func(s *Snapshot) bool { return s.Rev >= rev })
 }
 
+// Sync waits until the snapshot has caught up with etcd's current
+// revision, so that the caller sees everything written before the call, its
+// own writes included.
+func (c *Cache) Sync(ctx context.Context) (*Snapshot, error) {
+	// A linearizable read returns the store's current revision.
+	resp, err := c.store.cli.Get(ctx, c.store.prefix, clientv3.WithCountOnly())
+	if err != nil {
+		return nil, fmt.Errorf("read metadata revision: %w", err)
+	}
+	s, err := c.WaitRev(ctx, resp.Header.Revision)
+	if err != nil {
+		return nil, fmt.Errorf("wait for metadata cache to reach revision %d: %w", resp.Header.Revision, err)
+	}
+	return s, nil
+}
+
 func (c *Cache) publish(s *Snapshot) {
 	c.mu.Lock()
 	c.snap = s

@@ -45,6 +45,10 @@ func TestStoreAndCache(t *testing.T) {
 	if err := st.CreateTable(ctx, "t_OFFLINE", []byte(tableJSON)); err != nil {
 		t.Fatal(err)
 	}
+	// Sync sees every write made before it.
+	if s, err := cache.Sync(ctx); err != nil || s.Tables["t_OFFLINE"] == nil || s.Schemas["t"] == nil {
+		t.Fatalf("Sync after writes: err %v, table or schema missing", err)
+	}
 	// Bounds that JSON cannot carry as numbers or text must survive.
 	meta := &segment.Meta{Name: "s1", Table: "t_OFFLINE", NumDocs: 3, PartitionID: -1, CRC: 0xdeadbeef, SizeBytes: 123,
 		Columns: []*segment.ColumnMeta{{Name: "a", DataType: schema.TypeDouble, SingleValue: true, HasDictionary: true,

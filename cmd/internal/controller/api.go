@@ -166,19 +166,6 @@ func ok(w http.ResponseWriter, format string, args ...any) error {
 	return writeJSON(w, http.StatusOK, success{Status: fmt.Sprintf(format, args...)})
 }
 
-// synced waits until the cache has caught up with every write this
-// controller made before the call, so that an answer after a write
-// reflects it, and returns that snapshot.
-func (c *Controller) synced(ctx context.Context) (*cluster.Snapshot, error) {
-	// A linearizable read of any key (here the prefix itself, which holds
-	// nothing) returns the store's current revision.
-	resp, err := c.deps.Store.Client().Get(ctx, c.deps.Store.Prefix())
-	if err != nil {
-		return nil, fmt.Errorf("read etcd revision: %w", err)
-	}
-	return c.deps.Cache.WaitRev(ctx, resp.Header.Revision)
-}
-
 func (c *Controller) health(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = w.Write([]byte("OK"))

@@ -100,7 +100,7 @@ func (c *Controller) updateInstance(ctx context.Context, name string, change fun
 	if err := c.deps.Store.PutInstance(ctx, in); err != nil {
 		return nil, fmt.Errorf("update instance %s: %w", name, err)
 	}
-	return c.synced(ctx)
+	return c.deps.Cache.Sync(ctx)
 }
 
 func (c *Controller) updateTags(w http.ResponseWriter, r *http.Request) error {
@@ -221,7 +221,7 @@ func (c *Controller) dropInstance(w http.ResponseWriter, r *http.Request) error 
 		}
 		return fmt.Errorf("drop instance %s: %w", name, err)
 	}
-	if _, err := c.synced(ctx); err != nil {
+	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
 	}
 	c.log.Info("instance dropped", "instance", name)

@@ -201,7 +201,7 @@ func (c *Controller) addSchema(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("add schema %q: %w", sc.Name, err)
 	}
-	if _, err := c.synced(ctx); err != nil {
+	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
 	}
 	c.log.Info("schema stored", "schema", sc.Name)
@@ -240,7 +240,7 @@ func (c *Controller) updateSchema(w http.ResponseWriter, r *http.Request) error 
 		}
 		return fmt.Errorf("update schema %q: %w", name, err)
 	}
-	if _, err := c.synced(ctx); err != nil {
+	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
 	}
 	c.log.Info("schema updated", "schema", name)
@@ -286,7 +286,7 @@ func (c *Controller) deleteSchema(w http.ResponseWriter, r *http.Request) error 
 		}
 		return fmt.Errorf("delete schema %q: %w", name, err)
 	}
-	if _, err := c.synced(ctx); err != nil {
+	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
 	}
 	c.log.Info("schema deleted", "schema", name)

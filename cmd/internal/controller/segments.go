@@ -162,7 +162,7 @@ func (c *Controller) deleteSegment(w http.ResponseWriter, r *http.Request) error
 	if len(deleted) == 0 {
 		return errorf(http.StatusNotFound, "Failed to find segment: %s in table: %s", seg.Meta.Name, table)
 	}
-	if _, err := c.synced(ctx); err != nil {
+	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
 	}
 	return ok(w, "Segment deleted")
@@ -212,7 +212,7 @@ func (c *Controller) deleteSegments(w http.ResponseWriter, r *http.Request) erro
 	if _, err := c.deleteSegmentRecords(ctx, table, segs); err != nil {
 		return err
 	}
-	if _, err := c.synced(ctx); err != nil {
+	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
 	}
 	switch {

@@ -140,7 +140,7 @@ func (c *Controller) addTable(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fmt.Errorf("add table %q: %w", name, err)
 	}
-	if _, err := c.synced(ctx); err != nil {
+	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
 	}
 	c.log.Info("table added", "table", name)
@@ -189,7 +189,7 @@ func (c *Controller) updateTable(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fmt.Errorf("update table %q: %w", name, err)
 	}
-	if _, err := c.synced(ctx); err != nil {
+	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
 	}
 	c.log.Info("table config updated", "table", name)
@@ -230,7 +230,7 @@ func (c *Controller) deleteTable(w http.ResponseWriter, r *http.Request) error {
 		c.log.Info("table deleted", "table", t)
 		c.deleteFiles(ctx, t, keys)
 	}
-	if _, err := c.synced(ctx); err != nil {
+	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
 	}
 	if len(deleted) == 0 {

@@ -346,7 +346,7 @@ func (c *Controller) storeSegment(w http.ResponseWriter, r *http.Request, table,
 	if err != nil {
 		return fmt.Errorf("record segment %s of table %s: %w", name, table, err)
 	}
-	if _, err := c.synced(ctx); err != nil {
+	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
 	}
 	if asg != nil {

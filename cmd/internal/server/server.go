@@ -234,11 +234,7 @@ func (s *Server) register(ctx context.Context) (*cluster.Registration, context.C
 func (s *Server) follow(ctx context.Context) {
 	// The segments to load before reporting ready are those assigned when
 	// the server registered: catch up with etcd's revision first.
-	if resp, err := s.deps.Store.Client().Get(ctx, s.deps.Store.Prefix()); err == nil {
-		if _, err := s.deps.Cache.WaitRev(ctx, resp.Header.Revision); err != nil {
-			return
-		}
-	} else if ctx.Err() != nil {
+	if _, err := s.deps.Cache.Sync(ctx); err != nil && ctx.Err() != nil {
 		return
 	}
 	snap, changed := s.deps.Cache.Current()
