@@ -3,13 +3,13 @@ package allinone
 import (
 	"bytes"
 	"context"
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tannin-db/tannin/cmd/internal/cluster/clustertest"
 	"github.com/tannin-db/tannin/internal/cli"
 )
 
@@ -25,7 +25,7 @@ func TestQuickstartRestart(t *testing.T) {
 	// port, and its segments are assigned to that name.
 	args := []string{"--dir", dir, "--rows", "30000", "--exit-after-demo"}
 	for _, f := range []string{"controller-port", "broker-port", "server-admin-port", "server-grpc-port", "etcd-port", "etcd-peer-port"} {
-		args = append(args, "--"+f, strconv.Itoa(freePort(t)))
+		args = append(args, "--"+f, strconv.Itoa(clustertest.FreePort(t)))
 	}
 	run := func() string {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -56,13 +56,4 @@ func TestQuickstartRestart(t *testing.T) {
 	if m == nil || m[1] != "30000" {
 		t.Fatalf("second run's COUNT(*) row not 30000:\n%s", second)
 	}
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

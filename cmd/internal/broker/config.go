@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/node"
 )
 
 // Config is the broker's own configuration; node.Config locates the
@@ -62,23 +63,13 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.Func("tags", "comma-separated tenant tags (default "+strings.Join(c.Tags, ",")+")", func(s string) error {
-		c.Tags = splitTags(s)
+		c.Tags = node.SplitList(s)
 		return nil
 	})
 	fs.DurationVar(&c.HedgeAfter, "hedge-after", c.HedgeAfter, "send a slow server's segments to another replica after this long (0: half the query's timeout; negative: never)")
 	fs.BoolVar(&c.EnableNullHandling, "enable-null-handling", c.EnableNullHandling, "default of the enableNullHandling query option")
 	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", c.MaxMessageBytes, "largest gRPC response accepted from a server, in bytes")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "time given to queries in flight at shutdown")
-}
-
-func splitTags(s string) []string {
-	var out []string
-	for _, t := range strings.Split(s, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // Validate checks the configuration.

@@ -19,6 +19,7 @@ import (
 	"github.com/startreedata/pinot-client-go/pinot"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/cluster/clustertest"
 	"github.com/tannin-db/tannin/cmd/internal/restclient"
 	"github.com/tannin-db/tannin/internal/datagen"
 	"github.com/tannin-db/tannin/query/difftest"
@@ -61,7 +62,7 @@ type testCluster struct {
 }
 
 func (c *testCluster) startServer(i int) *node {
-	admin, grpc := freePort(c.t), freePort(c.t)
+	admin, grpc := clustertest.FreePort(c.t), clustertest.FreePort(c.t)
 	name := fmt.Sprintf("server%d", i)
 	args := append(append([]string{}, c.common...), "-admin-port", strconv.Itoa(admin), "-grpc-port", strconv.Itoa(grpc),
 		"-data-dir", filepath.Join(c.dir, name))
@@ -71,7 +72,7 @@ func (c *testCluster) startServer(i int) *node {
 }
 
 func (c *testCluster) startHTTPRole(bin, name string) *node {
-	port := freePort(c.t)
+	port := clustertest.FreePort(c.t)
 	args := append(append([]string{}, c.common...), "-port", strconv.Itoa(port))
 	n := &node{p: startProc(c.t, c.dir, name, c.bins.path(bin), args...), addr: "127.0.0.1:" + strconv.Itoa(port)}
 	n.url = "http://" + n.addr
@@ -92,9 +93,9 @@ func TestMultiProcessCluster(t *testing.T) {
 	dir := t.TempDir()
 	c := &testCluster{t: t, dir: dir, bins: buildBinaries(t, filepath.Join(dir, "bin"))}
 
-	etcdPort := freePort(t)
+	etcdPort := clustertest.FreePort(t)
 	etcd := startProc(t, dir, "etcd", c.bins.path("tannin"), "etcd", "--data-dir", filepath.Join(dir, "etcd"),
-		"--listen-client", "127.0.0.1:"+strconv.Itoa(etcdPort), "--listen-peer", "127.0.0.1:"+strconv.Itoa(freePort(t)))
+		"--listen-client", "127.0.0.1:"+strconv.Itoa(etcdPort), "--listen-peer", "127.0.0.1:"+strconv.Itoa(clustertest.FreePort(t)))
 	waitLine(t, etcd, "etcd serving", time.Minute)
 	endpoint := "http://127.0.0.1:" + strconv.Itoa(etcdPort)
 	c.common = []string{"-etcd-endpoints", endpoint, "-cluster-name", "e2e", "-deep-store", "file://" + filepath.Join(dir, "deepstore"),

@@ -125,3 +125,15 @@ func OpenDeepStore(uri string) (deepstore.Store, error) {
 	}
 	return nil, fmt.Errorf("deep store %q: unknown scheme %q (want file://)", uri, u.Scheme)
 }
+
+// SplitList splits a comma-separated flag value, trimming spaces and
+// dropping empty items (tenant tags).
+func SplitList(s string) []string {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}

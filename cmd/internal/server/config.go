@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tannin-db/tannin/cmd/internal/node"
 )
 
 // Config is the server role's configuration. Ports follow Apache Pinot's
@@ -45,21 +47,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.GRPCPort, "grpc-port", c.GRPCPort, "query gRPC port; 0 picks a free port")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the local segment copies")
 	fs.Func("tags", "comma-separated tenant tags for a new instance (default "+strings.Join(c.Tags, ",")+")", func(s string) error {
-		c.Tags = splitTags(s)
+		c.Tags = node.SplitList(s)
 		return nil
 	})
 	fs.IntVar(&c.LoadParallelism, "load-parallelism", c.LoadParallelism, "segments downloaded and opened at once")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
-}
-
-func splitTags(s string) []string {
-	var out []string
-	for _, t := range strings.Split(s, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // Validate checks the configuration.

@@ -4,6 +4,7 @@ package clustertest
 
 import (
 	"net"
+	"strconv"
 	"testing"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -15,12 +16,18 @@ import (
 // ago.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
+	return "127.0.0.1:" + strconv.Itoa(FreePort(t))
+}
+
+// FreePort returns a port of 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	return l.Addr().String()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // Etcd starts an embedded etcd for the test and returns a client of it;
