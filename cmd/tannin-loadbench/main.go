@@ -23,8 +23,9 @@ func main() {
 	flag.StringVar(&cfg.Dir, "dir", cfg.Dir, "cache directory for the generated segments")
 	clients := flag.String("clients", "1,8,64", "comma-separated concurrency levels")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured levels to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the measured levels to this file")
 	flag.Parse()
-	cfg.CPUProfile = *cpuProfile
+	cfg.CPUProfile, cfg.MemProfile = *cpuProfile, *memProfile
 	cfg.Clients = nil
 	for _, s := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(s)

@@ -13,7 +13,8 @@ import (
 )
 
 // docSet is a set of matching documents: every document of the segment,
-// or a bitmap.
+// or a bitmap. The bitmap may be an index's own (see union): it is never
+// modified, only combined into new ones.
 type docSet struct {
 	all bool
 	bm  *roaring.Bitmap
@@ -35,6 +36,21 @@ func without(d docSet, bm *roaring.Bitmap, numDocs int) docSet {
 	}
 	return docSet{bm: roaring.AndNot(d.bm, bm)}
 }
+
+// union returns the union of index bitmaps: the bitmap itself when there
+// is one, which saves copying an equality's posting list.
+func union(bms []*roaring.Bitmap) *roaring.Bitmap {
+	if len(bms) == 1 {
+		return bms[0]
+	}
+	return roaring.FastOr(bms...)
+}
+
+// smallCandidates is the number of candidate documents below which a
+// filter reads their dictionary ids rather than an index: after a selective
+// first condition (one user's rows), a time range's index bitmap over half
+// the segment costs far more than checking the few candidates.
+const smallCandidates = 4096
 
 func intersect(a, b docSet, numDocs int) docSet {
 	switch {
@@ -390,6 +406,8 @@ func (f *dictFilter) docs(fc *filterCtx, cand docSet) (docSet, error) {
 			})
 		}
 		ds = docSet{bm: bm}
+	case !cand.all && cand.bm.GetCardinality() < smallCandidates:
+		return f.scan(fc, cand, match)
 	case match.isRange && f.col.RangeIndex() != nil && (cand.all || match.count > 128):
 		ds = docSet{bm: f.col.RangeIndex().DocsForIDRange(match.lo, match.hi-1)}
 	case f.col.Inverted() != nil && dictLen-match.count < match.count && (dictLen-match.count <= 128 || cand.all):
@@ -402,12 +420,12 @@ func (f *dictFilter) docs(fc *filterCtx, cand docSet) (docSet, error) {
 				bms = append(bms, inv.Docs(uint32(id)))
 			}
 		}
-		ds = without(cand, roaring.FastOr(bms...), fc.numDocs)
+		ds = without(cand, union(bms), fc.numDocs)
 	case f.col.Inverted() != nil && (match.count <= 128 || cand.all):
 		inv := f.col.Inverted()
 		bms := make([]*roaring.Bitmap, 0, match.count)
 		match.forEach(func(id uint32) { bms = append(bms, inv.Docs(id)) })
-		ds = docSet{bm: roaring.FastOr(bms...)}
+		ds = docSet{bm: union(bms)}
 	default:
 		return f.scan(fc, cand, match)
 	}
@@ -421,8 +439,12 @@ func (f *dictFilter) docs(fc *filterCtx, cand docSet) (docSet, error) {
 // scan reads the dictionary ids of the candidates and keeps the matching.
 func (f *dictFilter) scan(fc *filterCtx, cand docSet, match *idSet) (docSet, error) {
 	out := roaring.New()
-	ids := make([]uint32, vec.BatchSize)
-	keep := make([]uint32, 0, vec.BatchSize)
+	n := vec.BatchSize
+	if !cand.all {
+		n = int(min(cand.bm.GetCardinality(), uint64(n)))
+	}
+	ids := make([]uint32, n)
+	keep := make([]uint32, 0, n)
 	nulls := f.col.Nulls()
 	err := forEachBatch(cand, fc.numDocs, fc.buf, func(docs []uint32) error {
 		f.col.DictIDs(docs, ids)
@@ -605,7 +627,7 @@ func (f *mvFilter) docs(fc *filterCtx, cand docSet) (docSet, error) {
 	if inv := f.col.Inverted(); inv != nil {
 		bms := make([]*roaring.Bitmap, 0, match.count)
 		match.forEach(func(id uint32) { bms = append(bms, inv.Docs(id)) })
-		return intersect(cand, docSet{bm: roaring.FastOr(bms...)}, fc.numDocs), nil
+		return intersect(cand, docSet{bm: union(bms)}, fc.numDocs), nil
 	}
 	out := roaring.New()
 	var ids []uint32

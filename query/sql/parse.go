@@ -16,6 +16,9 @@ import (
 // PLAN FOR) with optionally a legacy `OPTION(key=value, ...)` clause
 // (usually last), then optionally `;`. The returned Options map is never
 // nil. Errors are *Error values.
+//
+// Queries that differ only in their literals share one parse: see
+// shapecache.go.
 func Parse(sql string) (stmt *Statement, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -26,6 +29,11 @@ func Parse(sql string) (stmt *Statement, err error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseCached(sql, toks)
+}
+
+// parseTokens is Parse without the shape cache.
+func parseTokens(sql string, toks []token) (*Statement, error) {
 	stmts := splitStatements(toks)
 	if len(stmts) == 0 {
 		return nil, errorf("empty query")

@@ -2,7 +2,11 @@
 // each other a batch at a time: typed slices, never a boxed value per row.
 package vec
 
-import "github.com/tannin-db/tannin/schema"
+import (
+	"math/bits"
+
+	"github.com/tannin-db/tannin/schema"
+)
 
 // BatchSize is the number of rows operators process at a time: large enough
 // to amortise one call per batch, small enough to stay in L1/L2 cache.
@@ -81,5 +85,12 @@ func grow[T any](s []T, n int) []T {
 	if cap(s) >= n {
 		return s[:n]
 	}
-	return make([]T, n, max(n, BatchSize))
+	// Selective queries fill vectors of a few values, once per segment:
+	// round small sizes up to a power of two rather than to a batch, and
+	// let a later, larger batch grow the vector again.
+	c := n
+	if n < BatchSize {
+		c = 1 << bits.Len(uint(max(n, 8)-1))
+	}
+	return make([]T, n, c)
 }

@@ -17,10 +17,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/allinone"
@@ -42,8 +45,9 @@ type Config struct {
 	// Dir caches the generated segments between runs.
 	Dir string
 	Log *slog.Logger
-	// CPUProfile, when set, receives a CPU profile of the measured levels.
-	CPUProfile string
+	// CPUProfile, when set, receives a CPU profile of the measured levels;
+	// MemProfile an allocation profile (allocations made while measuring).
+	CPUProfile, MemProfile string
 }
 
 // DefaultConfig is the benchmark: 10M rows, 1/8/64 clients.
@@ -59,6 +63,9 @@ type Level struct {
 	Errors   int64
 	QPS      float64
 	P50, P99 time.Duration
+	// CPU is the process's CPU time (client, broker and server together)
+	// per query: unlike QPS, it holds when other work shares the machine.
+	CPU time.Duration
 }
 
 // Report is the whole run's outcome.
@@ -173,6 +180,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if cfg.MemProfile != "" {
+		runtime.GC()
+		defer func() {
+			if f, err := os.Create(cfg.MemProfile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	for _, n := range cfg.Clients {
 		l, err := runLevel(ctx, c.BrokerURL, n, cfg.Duration, users, lo, hi)
 		if err != nil {
@@ -231,7 +247,8 @@ func segments(cfg Config, dir string) (paths, users []string, lo, hi int64, err 
 	d := col.Dictionary()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 1000 {
-		users = append(users, d.Strs[rng.IntN(len(d.Strs))])
+		// A copy: the dictionary's strings live in the mapping Close ends.
+		users = append(users, strings.Clone(d.Strs[rng.IntN(len(d.Strs))]))
 	}
 	return paths, users, lo, hi, nil
 }
@@ -248,6 +265,8 @@ func runLevel(ctx context.Context, brokerURL string, clients int, d time.Duratio
 	var wg sync.WaitGroup
 	start := time.Now()
 	var firstErr atomic.Value
+	var sent atomic.Int64
+	cpu0 := cpuTime()
 	for w := range clients {
 		wg.Add(1)
 		go func() {
@@ -260,6 +279,7 @@ func runLevel(ctx context.Context, brokerURL string, clients int, d time.Duratio
 				t0 := time.Now()
 				err := post(hc, brokerURL+"/query/sql", body)
 				el := time.Since(t0)
+				sent.Add(1)
 				if t0.Before(warm) {
 					continue
 				}
@@ -274,6 +294,7 @@ func runLevel(ctx context.Context, brokerURL string, clients int, d time.Duratio
 		}()
 	}
 	wg.Wait()
+	cpu := cpuTime() - cpu0
 	elapsed := time.Since(start) - time.Second
 	var all []time.Duration
 	for _, l := range lats {
@@ -287,7 +308,17 @@ func runLevel(ctx context.Context, brokerURL string, clients int, d time.Duratio
 		Clients: clients, Queries: queries.Load(), Errors: errs.Load(),
 		QPS: float64(len(all)) / elapsed.Seconds(),
 		P50: all[len(all)/2], P99: all[len(all)*99/100],
+		CPU: cpu / time.Duration(max(sent.Load(), 1)),
 	}, nil
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func post(hc *http.Client, url string, body []byte) error {
@@ -314,10 +345,11 @@ func post(hc *http.Client, url string, body []byte) error {
 func Print(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "%d rows in %d segments; query: %s\n\n", r.Rows, r.Segments, r.Query)
 	fmt.Fprintf(w, "engine in-process, one query at a time: p50 %s\n\n", r.EngineP50.Round(time.Microsecond))
-	fmt.Fprintln(w, "| clients | queries | errors | QPS | p50 | p99 | broker overhead at p50 |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| clients | queries | errors | QPS | p50 | p99 | broker overhead at p50 | CPU per query |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, l := range r.Levels {
-		fmt.Fprintf(w, "| %d | %d | %d | %.0f | %s | %s | %s |\n", l.Clients, l.Queries, l.Errors, l.QPS,
-			l.P50.Round(time.Microsecond), l.P99.Round(time.Microsecond), (l.P50 - r.EngineP50).Round(time.Microsecond))
+		fmt.Fprintf(w, "| %d | %d | %d | %.0f | %s | %s | %s | %s |\n", l.Clients, l.Queries, l.Errors, l.QPS,
+			l.P50.Round(time.Microsecond), l.P99.Round(time.Microsecond), (l.P50 - r.EngineP50).Round(time.Microsecond),
+			l.CPU.Round(time.Microsecond))
 	}
 }

@@ -27,6 +27,10 @@ type Config struct {
 	LoadParallelism int
 	// ShutdownTimeout bounds the drain of in-flight requests on shutdown.
 	ShutdownTimeout time.Duration
+	// MaxConcurrentQueries bounds the query fragments executing at once;
+	// the others wait their turn in arrival order (Pinot's first-come,
+	// first-served scheduler). 0 means one per CPU.
+	MaxConcurrentQueries int
 }
 
 // DefaultConfig returns Pinot's server defaults.
@@ -52,6 +56,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	})
 	fs.IntVar(&c.LoadParallelism, "load-parallelism", c.LoadParallelism, "segments downloaded and opened at once")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
+	fs.IntVar(&c.MaxConcurrentQueries, "max-concurrent-queries", c.MaxConcurrentQueries,
+		"query fragments executing at once, the rest queued first come, first served; 0 means one per CPU")
 }
 
 // Validate checks the configuration.
@@ -80,6 +86,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LoadParallelism < 1 {
 		return fmt.Errorf("-load-parallelism %d: must be at least 1", c.LoadParallelism)
+	}
+	if c.MaxConcurrentQueries < 0 {
+		return fmt.Errorf("-max-concurrent-queries %d: must be 0 (one per CPU) or more", c.MaxConcurrentQueries)
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("-shutdown-timeout %v: must be positive", c.ShutdownTimeout)

@@ -76,7 +76,11 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Server, error) {
 	}
 	// The manager gets its context in Run; until then nothing kicks it.
 	s.segs = newManager(context.Background(), cfg.DataDir, deps.DeepStore, s.log, name, cfg.LoadParallelism)
-	s.query = &queryService{s: s}
+	slots := cfg.MaxConcurrentQueries
+	if slots == 0 {
+		slots = runtime.GOMAXPROCS(0)
+	}
+	s.query = &queryService{s: s, slots: make(chan struct{}, slots)}
 	s.grpcSrv = grpc.NewServer(
 		grpc.MaxRecvMsgSize(maxMessageBytes),
 		grpc.MaxSendMsgSize(maxMessageBytes),
