@@ -12,12 +12,14 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
 	"github.com/tannin-db/tannin/deepstore"
 	"github.com/tannin-db/tannin/deepstore/localfs"
+	"github.com/tannin-db/tannin/deepstore/s3"
 )
 
 // Config locates the cluster.
@@ -25,8 +27,8 @@ type Config struct {
 	// EtcdEndpoints are etcd client URLs, comma-separated on the command line.
 	EtcdEndpoints []string
 	ClusterName   string
-	// DeepStore is the deep store's URI: file:///path (s3:// comes with the
-	// realtime issue).
+	// DeepStore is the deep store's URI: file:///path or
+	// s3://bucket/prefix?region=&endpoint=&pathStyle= (see deepstore/s3).
 	DeepStore string
 	// Host is the address other processes reach this one at; ListenHost is
 	// what it binds (defaults to Host).
@@ -51,7 +53,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.StringVar(&c.ClusterName, "cluster-name", c.ClusterName, "cluster name: the etcd key prefix /tannin/<name>/")
-	fs.StringVar(&c.DeepStore, "deep-store", c.DeepStore, "deep store URI (file:///dir)")
+	fs.StringVar(&c.DeepStore, "deep-store", c.DeepStore, "deep store URI: file:///dir or s3://bucket/prefix?region=R&endpoint=URL&pathStyle=true (S3 credentials from the AWS default chain)")
 	fs.StringVar(&c.Host, "host", c.Host, "host name or address other processes reach this one at")
 	fs.StringVar(&c.ListenHost, "listen-host", c.ListenHost, "address to bind (default: -host)")
 }
@@ -122,8 +124,18 @@ func OpenDeepStore(uri string) (deepstore.Store, error) {
 			return nil, fmt.Errorf("deep store %q: no directory", uri)
 		}
 		return localfs.New(u.Path)
+	case "s3":
+		// Open checks the bucket and credentials, so a misconfigured
+		// node fails at start rather than at its first segment commit.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s, err := s3.Open(ctx, uri)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
-	return nil, fmt.Errorf("deep store %q: unknown scheme %q (want file://)", uri, u.Scheme)
+	return nil, fmt.Errorf("deep store %q: unknown scheme %q (want file:// or s3://)", uri, u.Scheme)
 }
 
 // SplitList splits a comma-separated flag value, trimming spaces and
