@@ -102,6 +102,14 @@ type Segment struct {
 	PushTimeMs int64
 	// Status is "DONE" for sealed segments ("IN_PROGRESS" while consuming).
 	Status string
+	// Partition is the stream partition a realtime segment consumes
+	// ("shardId-000000000003"); its LLC name carries only the partition
+	// group id.
+	Partition string
+	// EndOfPartition marks a realtime segment committed at the end of a
+	// closed partition (a Kinesis parent shard after a split or merge):
+	// no segment follows it, and the partition's children may start.
+	EndOfPartition bool
 }
 
 // segmentJSON is Segment's stored form; the metadata uses the segment
@@ -115,6 +123,8 @@ type segmentJSON struct {
 	Key         string          `json:"deepStoreKey"`
 	PushTimeMs  int64           `json:"pushTimeMs"`
 	Status      string          `json:"status"`
+	Partition   string          `json:"streamPartition,omitempty"`
+	EndOfPart   bool            `json:"endOfPartition,omitempty"`
 	Meta        json.RawMessage `json:"metadata"`
 }
 
@@ -127,7 +137,7 @@ func (s *Segment) MarshalJSON() ([]byte, error) {
 	return json.Marshal(&segmentJSON{
 		Table: s.Table, Name: s.Meta.Name, CRC: s.Meta.CRC, SizeBytes: s.Meta.SizeBytes,
 		DownloadURI: s.DownloadURI, Key: s.Key, PushTimeMs: s.PushTimeMs, Status: s.Status,
-		Meta: meta,
+		Partition: s.Partition, EndOfPart: s.EndOfPartition, Meta: meta,
 	})
 }
 
@@ -143,7 +153,7 @@ func (s *Segment) UnmarshalJSON(data []byte) error {
 	}
 	m.CRC, m.SizeBytes = j.CRC, j.SizeBytes
 	*s = Segment{Table: j.Table, Meta: m, DownloadURI: j.DownloadURI, Key: j.Key,
-		PushTimeMs: j.PushTimeMs, Status: j.Status}
+		PushTimeMs: j.PushTimeMs, Status: j.Status, Partition: j.Partition, EndOfPartition: j.EndOfPart}
 	return nil
 }
 
