@@ -20,6 +20,7 @@ import (
 	"github.com/tannin-db/tannin/deepstore"
 	"github.com/tannin-db/tannin/deepstore/localfs"
 	"github.com/tannin-db/tannin/deepstore/s3"
+	"github.com/tannin-db/tannin/stream/streams"
 )
 
 // Config locates the cluster.
@@ -90,6 +91,9 @@ type Deps struct {
 	Cache     *cluster.Cache
 	DeepStore deepstore.Store
 	Log       *slog.Logger
+	// LocalStreams are the in-process streams realtime tables of type
+	// "local" read (the quickstart's demo stream); nil elsewhere.
+	LocalStreams *streams.Local
 }
 
 // Connect dials etcd, loads the metadata cache (kept current until ctx
