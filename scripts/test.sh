@@ -16,7 +16,10 @@ fi
 echo "== go test"
 go test -count=1 -timeout 30m ./...
 
+echo "== differential tests on consuming (mutable) segments"
+go test -count=1 ./query/difftest -difftest.segments=mutable
+
 echo "== go test -race (concurrent packages)"
-go test -count=1 -race -short -timeout 20m ./query/exec/... ./segment/... ./deepstore/... ./cmd/internal/...
+go test -count=1 -race -short -timeout 20m ./query/exec/... ./segment/... ./deepstore/... ./stream/... ./realtime/... ./cmd/internal/...
 
 echo "== done in $(( $(date +%s) - start ))s"

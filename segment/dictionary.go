@@ -11,9 +11,11 @@ import (
 // storage family (Strs also holds BYTES as raw bytes in strings).
 //
 // A sealed segment's dictionary is sorted ascending, so a value range is an
-// id range. A consuming segment's dictionary is in insertion order and
-// carries a hash index for lookups; its readers see a prefix of a growing
-// dictionary.
+// id range. A consuming segment's dictionary is in insertion order
+// (Sorted false) and carries a Lookup for finding values by hash; its
+// readers see a prefix of a growing dictionary, so the Lookup, which is
+// shared by every prefix, may know ids at or beyond Len: Find* treat those
+// as absent.
 type Dictionary struct {
 	Type   schema.DataType
 	Ints   []int64
@@ -21,10 +23,20 @@ type Dictionary struct {
 	Strs   []string
 	Sorted bool
 
-	// Hash lookups for unsorted dictionaries.
-	IntIndex   map[int64]uint32
-	FloatIndex map[float64]uint32
-	StrIndex   map[string]uint32
+	// Lookup finds values of an unsorted dictionary. It is safe to call
+	// while the dictionary grows. Nil for sorted dictionaries; an unsorted
+	// dictionary without one is searched linearly.
+	Lookup DictLookup
+}
+
+// DictLookup finds the id of a value in an unsorted dictionary. An
+// implementation must be safe for concurrent use with the writer that adds
+// values; it may return ids of values added after the caller's prefix was
+// taken.
+type DictLookup interface {
+	LookupInt64(v int64) (uint32, bool)
+	LookupFloat64(v float64) (uint32, bool)
+	LookupString(v string) (uint32, bool)
 }
 
 // Len is the number of distinct values.
@@ -40,11 +52,15 @@ func (d *Dictionary) Len() int {
 }
 
 // FindInt64 returns the id of v. For a sorted dictionary, when v is absent
-// it returns the id of the first greater value (possibly Len()) and false.
+// it returns the id of the first greater value (possibly Len()) and false;
+// for an unsorted one, 0 and false.
 func (d *Dictionary) FindInt64(v int64) (uint32, bool) {
 	if !d.Sorted {
-		id, ok := d.IntIndex[v]
-		return id, ok
+		if d.Lookup == nil {
+			return linearFind(d.Ints, v)
+		}
+		id, ok := d.Lookup.LookupInt64(v)
+		return inPrefix(id, ok, len(d.Ints))
 	}
 	i := sort.Search(len(d.Ints), func(i int) bool { return d.Ints[i] >= v })
 	return uint32(i), i < len(d.Ints) && d.Ints[i] == v
@@ -53,8 +69,11 @@ func (d *Dictionary) FindInt64(v int64) (uint32, bool) {
 // FindFloat64 is FindInt64 for float dictionaries.
 func (d *Dictionary) FindFloat64(v float64) (uint32, bool) {
 	if !d.Sorted {
-		id, ok := d.FloatIndex[v]
-		return id, ok
+		if d.Lookup == nil {
+			return linearFind(d.Floats, v)
+		}
+		id, ok := d.Lookup.LookupFloat64(v)
+		return inPrefix(id, ok, len(d.Floats))
 	}
 	i := sort.Search(len(d.Floats), func(i int) bool { return d.Floats[i] >= v })
 	return uint32(i), i < len(d.Floats) && d.Floats[i] == v
@@ -63,9 +82,30 @@ func (d *Dictionary) FindFloat64(v float64) (uint32, bool) {
 // FindString is FindInt64 for string and bytes dictionaries.
 func (d *Dictionary) FindString(v string) (uint32, bool) {
 	if !d.Sorted {
-		id, ok := d.StrIndex[v]
-		return id, ok
+		if d.Lookup == nil {
+			return linearFind(d.Strs, v)
+		}
+		id, ok := d.Lookup.LookupString(v)
+		return inPrefix(id, ok, len(d.Strs))
 	}
 	i := sort.Search(len(d.Strs), func(i int) bool { return d.Strs[i] >= v })
 	return uint32(i), i < len(d.Strs) && d.Strs[i] == v
+}
+
+// inPrefix drops an id the lookup knows but this dictionary's prefix does
+// not hold yet.
+func inPrefix(id uint32, ok bool, n int) (uint32, bool) {
+	if !ok || int(id) >= n {
+		return 0, false
+	}
+	return id, true
+}
+
+func linearFind[T comparable](vals []T, v T) (uint32, bool) {
+	for i, x := range vals {
+		if x == v {
+			return uint32(i), true
+		}
+	}
+	return 0, false
 }

@@ -14,7 +14,7 @@ var (
 	flagQuery  = flag.String("difftest.query", "", "run only the records with these ids (comma-separated); the DIFFTEST_QUERY environment variable does the same")
 	flagRandom = flag.Int("difftest.random", 150, "number of randomly generated queries")
 	flagSeed   = flag.Uint64("difftest.seed", 20241129, "seed of the random query generator")
-	flagSegs   = flag.String("difftest.segments", "immutable", "segment backend: immutable (sealed files, every index) or memseg (in-memory reference)")
+	flagSegs   = flag.String("difftest.segments", "immutable", "segment backend: immutable (sealed files, every index), memseg (in-memory reference) or mutable (consuming segments)")
 	flagParts  = flag.Int("difftest.partials", 3, "answer queries the distributed way over this many pseudo-servers (Execute, wire round trip, Reduce); 1 runs them in one process")
 )
 

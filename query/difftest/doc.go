@@ -17,6 +17,7 @@
 //	go test ./query/difftest -run TestCorpus -difftest.query=cb12,tm003
 //	DIFFTEST_QUERY=r017 go test ./query/difftest -run TestCorpus/random
 //	go test ./query/difftest -difftest.segments=memseg    # in-memory segments
+//	go test ./query/difftest -difftest.segments=mutable   # consuming segments
 //	go test ./query/difftest -difftest.random=500 -difftest.seed=7
 //	go test ./query/difftest -difftest.partials=1             # one process only
 //

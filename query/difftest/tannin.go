@@ -40,11 +40,20 @@ const (
 	// dictionary columns, inverted and sorted indexes only. A query that
 	// fails on Immutable but passes on Memseg points at the segment format.
 	Memseg
+	// Mutable appends the rows to consuming segments (segment/mutable) in
+	// uneven batches, queries a snapshot of them, and appends more rows
+	// with new values after the snapshot was taken, which the snapshot
+	// must not see: unsorted dictionaries, realtime inverted indexes,
+	// prefix isolation.
+	Mutable
 )
 
 func (b Backend) String() string {
-	if b == Memseg {
+	switch b {
+	case Memseg:
 		return "memseg"
+	case Mutable:
+		return "mutable"
 	}
 	return "immutable"
 }
@@ -56,8 +65,10 @@ func ParseBackend(s string) (Backend, error) {
 		return Immutable, nil
 	case "memseg":
 		return Memseg, nil
+	case "mutable":
+		return Mutable, nil
 	}
-	return 0, fmt.Errorf("unknown segment backend %q (known: immutable, memseg)", s)
+	return 0, fmt.Errorf("unknown segment backend %q (known: immutable, memseg, mutable)", s)
 }
 
 // Tannin holds the tables of the engine under test.
@@ -121,9 +132,12 @@ func (t *Tannin) AddSegment(table string, cols []*segment.ColumnBuffer) error {
 	name := fmt.Sprintf("%s_%d", tt.table.Name, len(tt.table.Segments))
 	var seg segment.Segment
 	var err error
-	if t.backend == Memseg {
+	switch t.backend {
+	case Memseg:
 		seg, err = buildMemseg(name, tt, cols)
-	} else {
+	case Mutable:
+		seg, err = buildMutable(name, tt, cols)
+	default:
 		seg, err = t.buildImmutable(name, tt, cols)
 	}
 	if err != nil {

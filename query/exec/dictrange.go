@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"math"
 	"sort"
 
 	"github.com/tannin-db/tannin/query/sql"
@@ -198,4 +199,119 @@ func cmp3[T int64 | float64 | string](a, b T) int {
 		return 1
 	}
 	return 0
+}
+
+// unsortedLookup answers col = k and col IN (k, …) on an unsorted
+// dictionary (a consuming segment's, in insertion order) by looking each
+// constant up in the dictionary's hash index, where otherwise every
+// dictionary value would be evaluated.
+func unsortedLookup(e sql.Expr, dict *segment.Dictionary) (*idSet, bool) {
+	if dict.Type == schema.TypeBigDecimal {
+		return nil, false // equal decimals may differ in text
+	}
+	var lits []*sql.Literal
+	switch x := e.(type) {
+	case *sql.Binary:
+		if x.Op != sql.OpEq {
+			return nil, false
+		}
+		k, ok := literalOf(x.R)
+		if _, isCol := x.L.(*sql.ColumnRef); !isCol || !ok {
+			k, ok = literalOf(x.L)
+			if _, isCol := x.R.(*sql.ColumnRef); !isCol || !ok {
+				return nil, false
+			}
+		}
+		lits = append(lits, k)
+	case *sql.In:
+		if _, isCol := x.X.(*sql.ColumnRef); x.Not || !isCol {
+			return nil, false
+		}
+		for _, it := range x.List {
+			k, ok := literalOf(it)
+			if !ok {
+				return nil, false
+			}
+			lits = append(lits, k)
+		}
+	default:
+		return nil, false
+	}
+	var ids []uint32
+	for _, k := range lits {
+		id, found, ok := findConst(dict, k)
+		if !ok {
+			return nil, false
+		}
+		if found {
+			ids = append(ids, id)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return rangeSet(0, 0), true
+	case 1:
+		return rangeSet(ids[0], ids[0]+1), true
+	}
+	s := &idSet{bits: make([]bool, dict.Len())}
+	for _, id := range ids {
+		if !s.bits[id] {
+			s.bits[id] = true
+			s.count++
+		}
+	}
+	return s, true
+}
+
+// findConst looks the constant up in dict after converting it as the
+// comparison would. ok is false when the comparison is not plain
+// equality of the dictionary's values.
+func findConst(dict *segment.Dictionary, l *sql.Literal) (id uint32, found, ok bool) {
+	cn := &colNode{t: dict.Type}
+	_, r, kind, err := unifyForCompare(cn, newConstNode(l))
+	if err != nil {
+		return 0, false, false
+	}
+	k := r.(*constNode)
+	if k.val.Null {
+		return 0, false, false
+	}
+	ds, ks := dict.Type.Storage(), k.t.Storage()
+	switch kind {
+	case schema.StorageInt64:
+		if ds == schema.StorageInt64 && ks == schema.StorageInt64 {
+			id, found = dict.FindInt64(k.val.Int)
+			return id, found, true
+		}
+	case schema.StorageFloat64:
+		var v float64
+		switch ks {
+		case schema.StorageInt64:
+			v = float64(k.val.Int)
+		case schema.StorageFloat64:
+			v = k.val.Float
+		default:
+			return 0, false, false
+		}
+		switch ds {
+		case schema.StorageFloat64:
+			id, found = dict.FindFloat64(v)
+			return id, found, true
+		case schema.StorageInt64:
+			if v != math.Trunc(v) {
+				return 0, false, true // no integer equals it
+			}
+			if math.Abs(v) >= 1<<53 {
+				return 0, false, false // several integers convert to v
+			}
+			id, found = dict.FindInt64(int64(v))
+			return id, found, true
+		}
+	case schema.StorageString:
+		if ds == schema.StorageString && ks == schema.StorageString {
+			id, found = dict.FindString(k.val.Str)
+			return id, found, true
+		}
+	}
+	return 0, false, false
 }

@@ -337,14 +337,17 @@ func (s *idSet) forEach(f func(id uint32)) {
 }
 
 // matchingIDs finds the ids satisfying the predicate: by binary search for
-// a comparison with a constant on a sorted dictionary, else by evaluating
-// the predicate over every dictionary value.
+// a comparison with a constant on a sorted dictionary, by hash lookup for
+// equality or IN on an unsorted (consuming segment's) one, else by
+// evaluating the predicate over every dictionary value.
 func (f *dictFilter) matchingIDs() (*idSet, error) {
 	dict := f.col.Dictionary()
 	if dict.Sorted {
 		if s, ok := sortedRange(f.expr, f.col, dict); ok {
 			return s, nil
 		}
+	} else if s, ok := unsortedLookup(f.expr, dict); ok {
+		return s, nil
 	}
 	n := dict.Len()
 	set := &idSet{bits: make([]bool, n)}
