@@ -189,6 +189,16 @@ func Open(buf []byte, limit uint32) (*roaring.Bitmap, error) {
 	return bm, nil
 }
 
+// OpenValidated decodes in place a bitmap that Open accepted before (the
+// same bytes): the caller remembers which ones it validated.
+func OpenValidated(buf []byte) *roaring.Bitmap {
+	bm := roaring.New()
+	if _, err := bm.FromBuffer(buf); err != nil {
+		panic("bitmap: OpenValidated of a buffer Open did not accept: " + err.Error())
+	}
+	return bm
+}
+
 // check parses buf the way roaring's reader does (sequentially; the offset
 // header is skipped) and returns the largest value.
 func check(buf []byte) (mx uint32, empty bool, err error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -112,6 +113,10 @@ type Index struct {
 	area    []byte
 	card    int
 	numDocs uint32
+	// valid has a bit per id whose bitmap passed validation: the check is
+	// linear in the bitmap, and a hot value's bitmap is read by every
+	// query, so it is checked once.
+	valid []atomic.Uint64
 }
 
 // Open checks body's offset table for card ids and returns the index;
@@ -125,7 +130,8 @@ func Open(body []byte, card, numDocs int) (*Index, error) {
 	if len(body) < areaStart {
 		return nil, fmt.Errorf("%w: %d bytes, offset table needs %d", ErrCorrupt, len(body), areaStart)
 	}
-	x := &Index{offsets: body[:tbl], area: body[areaStart:], card: card, numDocs: uint32(numDocs)}
+	x := &Index{offsets: body[:tbl], area: body[areaStart:], card: card, numDocs: uint32(numDocs),
+		valid: make([]atomic.Uint64, (card+63)/64)}
 	prev := uint32(0)
 	for i := 0; i <= card; i++ {
 		o := binary.LittleEndian.Uint32(x.offsets[4*i:])
@@ -152,9 +158,14 @@ func (x *Index) Docs(id uint32) (*roaring.Bitmap, error) {
 	}
 	lo := binary.LittleEndian.Uint32(x.offsets[4*id:])
 	hi := binary.LittleEndian.Uint32(x.offsets[4*id+4:])
+	w, bit := &x.valid[id/64], uint64(1)<<(id%64)
+	if w.Load()&bit != 0 {
+		return bitmap.OpenValidated(x.area[lo:hi]), nil
+	}
 	bm, err := bitmap.Open(x.area[lo:hi], x.numDocs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: id %d: %w", ErrCorrupt, id, err)
 	}
+	w.Or(bit)
 	return bm, nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,9 @@ type Broker struct {
 	rot        atomic.Uint64
 	registered atomic.Bool
 	bufs       sync.Pool
+	// admit holds one token per query being worked on; see
+	// Config.MaxConcurrentQueries.
+	admit chan struct{}
 }
 
 // New binds the broker's HTTP listener; Run registers it and serves.
@@ -65,6 +69,11 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Broker, error) {
 	if b.now == nil {
 		b.now = time.Now
 	}
+	slots := cfg.MaxConcurrentQueries
+	if slots == 0 {
+		slots = 8 * runtime.GOMAXPROCS(0)
+	}
+	b.admit = make(chan struct{}, slots)
 	b.srv = &http.Server{
 		Handler:           b.Handler(),
 		ReadHeaderTimeout: 30 * time.Second,

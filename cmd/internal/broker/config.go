@@ -35,6 +35,10 @@ type Config struct {
 	// ShutdownTimeout bounds the draining of HTTP requests in flight at
 	// shutdown.
 	ShutdownTimeout time.Duration
+	// MaxConcurrentQueries bounds the queries the broker works on at once;
+	// the others wait in arrival order, their wait counting against their
+	// timeout. 0 means eight per CPU: a broker mostly waits on servers.
+	MaxConcurrentQueries int
 
 	// Now is the clock (time.Now when nil). Not a flag.
 	Now func() time.Time
@@ -70,12 +74,17 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.EnableNullHandling, "enable-null-handling", c.EnableNullHandling, "default of the enableNullHandling query option")
 	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", c.MaxMessageBytes, "largest gRPC response accepted from a server, in bytes")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "time given to queries in flight at shutdown")
+	fs.IntVar(&c.MaxConcurrentQueries, "max-concurrent-queries", c.MaxConcurrentQueries,
+		"queries worked on at once, the rest queued first come, first served; 0 means eight per CPU")
 }
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
 	if c.Port < 0 || c.Port > 65535 {
 		return fmt.Errorf("-port %d: want 0..65535", c.Port)
+	}
+	if c.MaxConcurrentQueries < 0 {
+		return fmt.Errorf("-max-concurrent-queries %d: want 0 (eight per CPU) or more", c.MaxConcurrentQueries)
 	}
 	if c.Timeout <= 0 {
 		return fmt.Errorf("-timeout-ms %d: must be positive", c.Timeout.Milliseconds())
