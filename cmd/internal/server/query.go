@@ -51,6 +51,16 @@ func (q *queryService) Execute(ctx context.Context, req *querypb.ExecuteRequest)
 	return resp, nil
 }
 
+// acquire takes an execution slot, waiting in arrival order.
+func (q *queryService) acquire(ctx context.Context) error {
+	select {
+	case q.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for an execution slot (%d busy): %w", cap(q.slots), ctx.Err())
+	}
+}
+
 func (q *queryService) execute(ctx context.Context, req *querypb.ExecuteRequest) (*querypb.ExecuteResponse, error) {
 	snap := q.s.deps.Cache.Snapshot()
 	sch := snap.TableSchema(req.GetTable())
@@ -71,12 +81,10 @@ func (q *queryService) execute(ctx context.Context, req *querypb.ExecuteRequest)
 			st.Options[k] = v
 		}
 	}
-	select {
-	case q.slots <- struct{}{}:
-		defer func() { <-q.slots }()
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for an execution slot (%d busy): %w", cap(q.slots), ctx.Err())
+	if err := q.acquire(ctx); err != nil {
+		return nil, err
 	}
+	defer func() { <-q.slots }()
 	segs, held, missing := q.s.segs.acquire(req.GetTable(), req.GetSegments())
 	defer release(held)
 	part, err := exec.Execute(ctx, &exec.Table{
