@@ -12,7 +12,8 @@ import (
 func admitBroker(slots int, timeout time.Duration) *Broker {
 	cfg := DefaultConfig()
 	cfg.Timeout = timeout
-	return &Broker{cfg: cfg, log: slog.New(slog.DiscardHandler), now: time.Now, admit: make(chan struct{}, slots)}
+	return &Broker{cfg: cfg, log: slog.New(slog.DiscardHandler), now: time.Now, admit: make(chan struct{}, slots),
+		metrics: newBrokerMetrics(slots)}
 }
 
 // TestAdmissionTimeout: a query that finds every slot busy for its whole

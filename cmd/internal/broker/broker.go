@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/metrics"
 	"github.com/tannin-db/tannin/cmd/internal/node"
 )
 
@@ -43,7 +44,8 @@ type Broker struct {
 	bufs       sync.Pool
 	// admit holds one token per query being worked on; see
 	// Config.MaxConcurrentQueries.
-	admit chan struct{}
+	admit   chan struct{}
+	metrics *brokerMetrics
 }
 
 // New binds the broker's HTTP listener; Run registers it and serves.
@@ -74,6 +76,7 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Broker, error) {
 		slots = 8 * runtime.GOMAXPROCS(0)
 	}
 	b.admit = make(chan struct{}, slots)
+	b.metrics = newBrokerMetrics(slots)
 	b.srv = &http.Server{
 		Handler:           b.Handler(),
 		ReadHeaderTimeout: 30 * time.Second,
@@ -96,6 +99,7 @@ func (b *Broker) Handler() http.Handler {
 	mux.HandleFunc("GET /query/sql", b.handleGet)
 	mux.HandleFunc("GET /query", b.handleGet)
 	mux.HandleFunc("GET /health", b.handleHealth)
+	mux.Handle("GET /metrics", metrics.Handler(b.metrics.reg))
 	return mux
 }
 

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"io"
 	"log/slog"
 	"net"
@@ -782,6 +785,26 @@ func TestBrokerCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("metrics", func(t *testing.T) {
+		// The subtests above answered queries, errors and a partial result.
+		fams := scrape(t, tc.url+"/metrics")
+		ok := value(fams, "tannin_broker_queries_total", "table", "events")
+		errs := value(fams, "tannin_broker_query_errors_total", "table", "events", "code", strconv.Itoa(codeUnknownColumn))
+		partial := value(fams, "tannin_broker_partial_results_total", "table", "events")
+		var observed uint64
+		for _, m := range fams["tannin_broker_query_latency_seconds"].GetMetric() {
+			if m.GetLabel()[0].GetValue() == "events" {
+				observed = m.GetHistogram().GetSampleCount()
+			}
+		}
+		if ok < 10 || errs < 1 || partial < 1 || observed != uint64(ok) {
+			t.Errorf("queries %v, unknown-column errors %v, partial results %v, latencies observed %d", ok, errs, partial, observed)
+		}
+		if slots := value(fams, "tannin_broker_query_slots"); slots < 1 {
+			t.Errorf("query slots %v", slots)
+		}
+	})
+
 	t.Run("shutdown leaves the cluster", func(t *testing.T) {
 		name := tc.broker.Name()
 		if !tc.cache.Snapshot().IsLive(name) {
@@ -862,4 +885,48 @@ func TestHealthBeforeRun(t *testing.T) {
 	if _, err := New(cfg, node.Config{Host: "127.0.0.1"}, &node.Deps{Cache: cache}); err == nil {
 		t.Error("New on a bound port: want an error")
 	}
+}
+
+// scrape reads a /metrics page into metric families.
+func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse %s: %v", url, err)
+	}
+	return fams
+}
+
+// value is the counter or gauge value of the series with the given label
+// pairs, or -1 when there is none.
+func value(fams map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	f := fams[name]
+	if f == nil {
+		return -1
+	}
+next:
+	for _, m := range f.GetMetric() {
+		for i := 0; i+1 < len(labels); i += 2 {
+			found := false
+			for _, l := range m.GetLabel() {
+				if l.GetName() == labels[i] && l.GetValue() == labels[i+1] {
+					found = true
+				}
+			}
+			if !found {
+				continue next
+			}
+		}
+		if c := m.GetCounter(); c != nil {
+			return c.GetValue()
+		}
+		return m.GetGauge().GetValue()
+	}
+	return -1
 }

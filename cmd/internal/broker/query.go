@@ -25,10 +25,14 @@ func (b *Broker) query(ctx context.Context, req *queryRequest, correlationID str
 	if qe := b.wait(ctx); qe != nil {
 		resp.Exceptions = append(resp.Exceptions, qe)
 	} else {
+		b.metrics.inFlight.Inc()
 		b.answer(ctx, req, resp, log)
+		b.metrics.inFlight.Dec()
 		<-b.admit
 	}
-	resp.TimeUsedMs = b.now().Sub(start).Milliseconds()
+	took := b.now().Sub(start)
+	resp.TimeUsedMs = took.Milliseconds()
+	b.metrics.observe(resp, took.Seconds())
 	if len(resp.Exceptions) > 0 {
 		log.Info("query answered with exceptions", "request", resp.RequestID, "table", strings.Join(resp.TablesQueried, ","),
 			"code", resp.Exceptions[0].Code, "err", resp.Exceptions[0].Msg, "timeMs", resp.TimeUsedMs)
@@ -137,6 +141,8 @@ func (b *Broker) wait(ctx context.Context) *queryError {
 		return nil
 	default:
 	}
+	b.metrics.waiting.Inc()
+	defer b.metrics.waiting.Dec()
 	t := time.NewTimer(b.cfg.Timeout)
 	defer t.Stop()
 	select {
