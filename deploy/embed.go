@@ -13,3 +13,12 @@ var (
 	//go:embed quickstart/webTransactions_offline_table_config.json
 	QuickstartTableConfig []byte
 )
+
+// StreamingSchema and StreamingTableConfig define the streaming demo's
+// realtime table, fed by the quickstart's event generator.
+var (
+	//go:embed quickstart/webEvents_schema.json
+	StreamingSchema []byte
+	//go:embed quickstart/webEvents_realtime_table_config.json
+	StreamingTableConfig []byte
+)

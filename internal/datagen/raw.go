@@ -37,31 +37,7 @@ func WriteTransactionsJSON(w io.Writer, seed uint64, rows int, opts RawOptions) 
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var line []byte
 	err := WebTransactions{}.Events(seed, rows, func(t *Transaction) error {
-		line = append(line[:0], `{"userID":`...)
-		line = strconv.AppendQuote(line, t.UserID)
-		line = append(line, `,"productName":`...)
-		line = strconv.AppendQuote(line, t.ProductName)
-		line = append(line, `,"color":`...)
-		line = strconv.AppendQuote(line, t.Color)
-		line = append(line, `,"department":`...)
-		line = strconv.AppendQuote(line, t.Department)
-		line = append(line, `,"product":`...)
-		line = strconv.AppendQuote(line, t.Product)
-		line = append(line, `,"campaign":`...)
-		line = strconv.AppendQuote(line, t.Campaign)
-		line = append(line, `,"price":`...)
-		line = strconv.AppendFloat(line, t.Price, 'f', 2, 64)
-		line = append(line, `,"`...)
-		line = append(line, opts.timeKey()...)
-		line = append(line, `":`...)
-		if opts.TimeAsString {
-			line = append(line, '"')
-			line = time.UnixMilli(t.CreationTimestamp).UTC().AppendFormat(line, TimeLayout)
-			line = append(line, '"')
-		} else {
-			line = strconv.AppendInt(line, t.CreationTimestamp, 10)
-		}
-		line = append(line, "}\n"...)
+		line = append(AppendTransactionJSON(line[:0], t, opts), '\n')
 		_, err := bw.Write(line)
 		return err
 	})
@@ -69,6 +45,36 @@ func WriteTransactionsJSON(w io.Writer, seed uint64, rows int, opts RawOptions) 
 		return err
 	}
 	return bw.Flush()
+}
+
+// AppendTransactionJSON appends t as one JSON object, with the schema's
+// field names as keys (opts chooses the time field's name and form).
+func AppendTransactionJSON(line []byte, t *Transaction, opts RawOptions) []byte {
+	line = append(line, `{"userID":`...)
+	line = strconv.AppendQuote(line, t.UserID)
+	line = append(line, `,"productName":`...)
+	line = strconv.AppendQuote(line, t.ProductName)
+	line = append(line, `,"color":`...)
+	line = strconv.AppendQuote(line, t.Color)
+	line = append(line, `,"department":`...)
+	line = strconv.AppendQuote(line, t.Department)
+	line = append(line, `,"product":`...)
+	line = strconv.AppendQuote(line, t.Product)
+	line = append(line, `,"campaign":`...)
+	line = strconv.AppendQuote(line, t.Campaign)
+	line = append(line, `,"price":`...)
+	line = strconv.AppendFloat(line, t.Price, 'f', 2, 64)
+	line = append(line, `,"`...)
+	line = append(line, opts.timeKey()...)
+	line = append(line, `":`...)
+	if opts.TimeAsString {
+		line = append(line, '"')
+		line = time.UnixMilli(t.CreationTimestamp).UTC().AppendFormat(line, TimeLayout)
+		line = append(line, '"')
+	} else {
+		line = strconv.AppendInt(line, t.CreationTimestamp, 10)
+	}
+	return append(line, '}')
 }
 
 // WriteTransactionsCSV writes the same events as CSV with a header line.

@@ -96,6 +96,20 @@ func (WebTransactions) Events(seed uint64, rows int, fn func(*Transaction) error
 	return nil
 }
 
+// Live generates web transactions as they happen, for streaming demos:
+// the same users, catalog and campaigns as Events, stamped with the time
+// the caller gives. Not safe for concurrent use.
+type Live struct{ g *txGen }
+
+// NewLive returns a generator seeded with seed.
+func (WebTransactions) NewLive(seed uint64) *Live { return &Live{g: newTxGen(seed, 1)} }
+
+// Next fills t with the next transaction, created at nowMs.
+func (l *Live) Next(t *Transaction, nowMs int64) {
+	l.g.next(0, t)
+	t.CreationTimestamp = nowMs
+}
+
 type catalogItem struct {
 	name, product, department string
 	cents                     int64 // list price in cents, 1000..15000
