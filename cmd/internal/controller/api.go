@@ -44,6 +44,12 @@ func (c *Controller) Handler() http.Handler {
 	h("POST /tables/{table}/rebalance", c.rebalance)
 	h("GET /rebalanceStatus/{jobId}", c.rebalanceStatus)
 	h("GET /tables/livebrokers", c.liveBrokers)
+	h("GET /tables/{table}/consumingSegmentsInfo", c.consumingSegmentsInfo)
+
+	h("GET /segmentConsumed", c.segmentConsumed)
+	h("GET /segmentCommitStart", c.segmentCommitStart)
+	h("POST /segmentCommitEnd", c.segmentCommitEnd)
+	h("GET /segmentStoppedConsuming", c.segmentStoppedConsuming)
 
 	h("POST /segments", c.uploadSegment)
 	h("POST /v2/segments", c.uploadSegment)

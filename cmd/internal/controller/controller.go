@@ -42,6 +42,10 @@ type Controller struct {
 	bgStop context.CancelFunc
 	bgWG   sync.WaitGroup
 
+	// rt is the state of realtime tables: their open streams, the
+	// leader's completion FSMs and validation task (realtime.go).
+	rt realtimeState
+
 	mu  sync.Mutex
 	reg *cluster.Registration
 }
@@ -75,6 +79,7 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Controller, error) {
 		ln: ln, name: name, port: port,
 		jobs: newJobs(), bg: bg, bgStop: stop,
 	}
+	c.rt.val.kick = make(chan struct{}, 1)
 	c.srv = &http.Server{
 		Handler:           c.Handler(),
 		ReadHeaderTimeout: 30 * time.Second,
@@ -192,6 +197,13 @@ func (c *Controller) campaignAndLead(ctx context.Context, reg *cluster.Registrat
 
 // lead runs the leader's periodic tasks until ctx ends.
 func (c *Controller) lead(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.validateLoop(ctx)
+	}()
+	defer wg.Wait()
 	t := time.NewTicker(c.cfg.RetentionInterval)
 	defer t.Stop()
 	for {

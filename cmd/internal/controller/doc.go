@@ -32,6 +32,16 @@
 //     GET /tenants/{t};
 //   - broker discovery: GET /v2/brokers/tables?state=ONLINE,
 //     GET /tables/livebrokers, GET [/v2]/brokers[/tables|/tenants][/{x}];
+//   - realtime tables (realtime.go, completion.go, validation.go,
+//     realtimeinfo.go): POST /tables with tableType REALTIME opens one
+//     consuming segment per stream partition; the segment completion
+//     protocol at GET /segmentConsumed, /segmentCommitStart,
+//     /segmentStoppedConsuming and POST /segmentCommitEnd (answered by
+//     the leader only, NOT_LEADER elsewhere; wire format in
+//     realtime/completionhttp); GET /tables/{t}/consumingSegmentsInfo
+//     (Pinot's shape, fanned out to the servers; realtime/consuminginfo);
+//     the leader's validation task starts child and new partitions and
+//     replaces consuming segments that lost every replica;
 //   - GET /health, GET /version, GET /cluster/info.
 //
 // Rebalance and drain jobs run in the background on the controller that

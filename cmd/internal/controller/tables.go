@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/stream"
+	"github.com/tannin-db/tannin/stream/streamconfig"
 	"github.com/tannin-db/tannin/tableconfig"
 )
 
@@ -134,11 +136,26 @@ func (c *Controller) addTable(w http.ResponseWriter, r *http.Request) error {
 		return exists
 	}
 	ctx := r.Context()
+	var parts []stream.Partition
+	if cfg.TableType == tableconfig.Realtime {
+		more, ps, err := c.checkRealtime(ctx, snap, cfg)
+		if err != nil {
+			return err
+		}
+		warnings, parts = append(warnings, more...), ps
+	} else if snap.Tables[cfg.TableName+"_REALTIME"] != nil {
+		return errorf(http.StatusBadRequest, "table %s: %s_REALTIME exists; hybrid tables (OFFLINE and REALTIME) are not supported yet", name, cfg.TableName)
+	}
 	if err := c.deps.Store.CreateTable(ctx, name, raw); err != nil {
 		if errors.Is(err, cluster.ErrExists) {
 			return exists
 		}
 		return fmt.Errorf("add table %q: %w", name, err)
+	}
+	if cfg.TableType == tableconfig.Realtime {
+		if err := c.createRealtime(ctx, cfg, parts); err != nil {
+			return err
+		}
 	}
 	if _, err := c.deps.Cache.Sync(ctx); err != nil {
 		return err
@@ -181,6 +198,16 @@ func (c *Controller) updateTable(w http.ResponseWriter, r *http.Request) error {
 	}
 	if fromPath != name {
 		return errorf(http.StatusBadRequest, "Request table %s does not match table name in the body %s", fromPath, name)
+	}
+	if cfg.TableType == tableconfig.Realtime {
+		more, err := streamconfig.Validate(cfg)
+		if err == nil {
+			_, err = streamConfigOf(cfg)
+		}
+		if err != nil {
+			return errorf(statusOf(err), "Invalid table config: %s with error: %w", path, err)
+		}
+		warnings = append(warnings, more...)
 	}
 	ctx := r.Context()
 	if err := c.deps.Store.UpdateTable(ctx, name, raw); err != nil {
@@ -228,6 +255,11 @@ func (c *Controller) deleteTable(w http.ResponseWriter, r *http.Request) error {
 		}
 		deleted = append(deleted, t)
 		c.log.Info("table deleted", "table", t)
+		if cluster.TableType(t) == "REALTIME" {
+			// Consumption stops as servers see the assignments go; the
+			// stream and any completion FSMs are this controller's.
+			c.closeStreams(func(name string) bool { return name != t })
+		}
 		c.deleteFiles(ctx, t, keys)
 	}
 	if _, err := c.deps.Cache.Sync(ctx); err != nil {
