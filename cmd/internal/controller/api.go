@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/metrics"
 	"github.com/tannin-db/tannin/deepstore"
 	"github.com/tannin-db/tannin/schema"
 	"github.com/tannin-db/tannin/tableconfig"
@@ -21,6 +22,7 @@ func (c *Controller) Handler() http.Handler {
 		mux.Handle(pattern, c.wrap(fn))
 	}
 	h("GET /health", c.health)
+	mux.Handle("GET /metrics", metrics.Handler(c.metrics))
 	h("GET /pinot-controller/admin", c.health)
 	h("GET /version", c.version)
 	h("GET /cluster/info", c.clusterInfo)

@@ -1,9 +1,12 @@
 package controller
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
+
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tannin-db/tannin/cmd/internal/metrics"
 	"log/slog"
 	"net"
 	"net/http"
@@ -48,6 +51,8 @@ type Controller struct {
 
 	mu  sync.Mutex
 	reg *cluster.Registration
+
+	metrics *prometheus.Registry
 }
 
 // New binds the REST API's listener; Run serves it. deps must hold a
@@ -75,10 +80,15 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Controller, error) {
 	name := cluster.InstanceName(cluster.TypeController, nc.Host, port)
 	bg, stop := context.WithCancel(context.Background())
 	c := &Controller{
-		cfg: cfg, nc: nc, deps: deps, log: log.With("instance", name),
+		cfg: cfg, nc: nc, log: log.With("instance", name),
 		ln: ln, name: name, port: port,
 		jobs: newJobs(), bg: bg, bgStop: stop,
 	}
+	c.metrics = c.newMetrics()
+	// The controller's own view of the deep store counts its operations.
+	d := *deps
+	d.DeepStore = metrics.DeepStore(deps.DeepStore, c.metrics, "controller")
+	c.deps = &d
 	c.rt.val.kick = make(chan struct{}, 1)
 	c.srv = &http.Server{
 		Handler:           c.Handler(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -167,6 +168,21 @@ func TestRealtimeTableCreate(t *testing.T) {
 	e.waitRuns(c, runs+2)
 	if got := len(e.deps.Cache.Snapshot().Segments[rtTable]); got != 3 {
 		t.Fatalf("after validation: %d segments, want 3", got)
+	}
+
+	// /metrics shows the leader, the consuming segments and the
+	// partitions' validation status.
+	page := getText(t, c.url+"/metrics")
+	for _, want := range []string{
+		"tannin_controller_leader 1",
+		`tannin_controller_segments{status="IN_PROGRESS",table="webTransactions_REALTIME"} 3`,
+		`tannin_controller_realtime_partitions{status="CONSUMING",table="webTransactions_REALTIME"} 3`,
+		`tannin_controller_live_instances{type="SERVER"} 3`,
+		"tannin_controller_tables 1",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 
 	// Deleting the table removes every consuming segment's assignment.
@@ -438,4 +454,18 @@ func TestCompletionEndpoints(t *testing.T) {
 	if len(dones) != 2 {
 		t.Fatalf("committed segments: %v, want 2", dones)
 	}
+}
+
+func getText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
