@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -325,22 +323,4 @@ func (c *Controller) markStopped(ctx context.Context, table, seg, inst, why stri
 			return
 		}
 	}
-}
-
-// CompletionLeaders finds the leading controller for a
-// completionhttp.Client through the metadata cache, as GET /cluster/info
-// does: the election key names the leader, its live record gives its host
-// and REST port. Servers build their completion client with it.
-func CompletionLeaders(cache *cluster.Cache) completionhttp.Leaders {
-	return completionhttp.LeaderFunc(func(ctx context.Context) (string, error) {
-		snap := cache.Snapshot()
-		if snap.Leader == "" {
-			return "", errors.New("no controller leads the cluster")
-		}
-		in := snap.Live[snap.Leader]
-		if in == nil {
-			return "", fmt.Errorf("leading controller %s is not live", snap.Leader)
-		}
-		return "http://" + net.JoinHostPort(in.Host, strconv.Itoa(in.Port)), nil
-	})
 }

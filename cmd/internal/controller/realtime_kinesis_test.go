@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/node"
 	"github.com/tannin-db/tannin/realtime/completion"
 	"github.com/tannin-db/tannin/realtime/consuminginfo"
 	"github.com/tannin-db/tannin/stream"
@@ -94,8 +95,8 @@ func TestRealtimeKinesis(t *testing.T) {
 		}
 	}
 	seg := cons[shard(0)].Meta.Name
-	a := e.replica(srv[0].name, CompletionLeaders(e.deps.Cache))
-	b := e.replica(srv[1].name, CompletionLeaders(e.deps.Cache))
+	a := e.replica(srv[0].name, node.ControllerLeaders(e.deps.Cache))
+	b := e.replica(srv[1].name, node.ControllerLeaders(e.deps.Cache))
 	if resp := a.consumed(seg, end, completion.ReasonEndOfPartition); resp.Status != completion.Commit || resp.Offset != end {
 		t.Fatalf("A: %+v, want COMMIT at %q", resp, end)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/node"
 	"github.com/tannin-db/tannin/realtime/completion"
 	"github.com/tannin-db/tannin/realtime/completionhttp"
 	"github.com/tannin-db/tannin/realtime/llcname"
@@ -356,10 +357,10 @@ func TestCompletionEndpoints(t *testing.T) {
 		if asked.Add(1) == 1 {
 			return follower.url, nil
 		}
-		return CompletionLeaders(e.deps.Cache).Leader(ctx)
+		return node.ControllerLeaders(e.deps.Cache).Leader(ctx)
 	})
 	a := e.replica(srv[0].name, stale)
-	b := e.replica(srv[1].name, CompletionLeaders(e.deps.Cache))
+	b := e.replica(srv[1].name, node.ControllerLeaders(e.deps.Cache))
 
 	// A reaches the row limit first: it commits at once (rowLimit).
 	if resp := a.consumed(seg0, end, completion.ReasonRowLimit); resp.Status != completion.Commit || resp.Offset != end || resp.BuildTime <= 0 {

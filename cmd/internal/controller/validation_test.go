@@ -13,6 +13,7 @@ import (
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
 	"github.com/tannin-db/tannin/cmd/internal/cluster/clustertest"
+	"github.com/tannin-db/tannin/cmd/internal/node"
 	"github.com/tannin-db/tannin/realtime/completion"
 	"github.com/tannin-db/tannin/realtime/consuminginfo"
 	"github.com/tannin-db/tannin/realtime/llcname"
@@ -173,7 +174,7 @@ func TestSplitAndMerge(t *testing.T) {
 		t.Fatalf("merged child status %+v, want WAITING_FOR_PARENTS", st)
 	}
 
-	r := e.replica(srv[0].name, CompletionLeaders(e.deps.Cache))
+	r := e.replica(srv[0].name, node.ControllerLeaders(e.deps.Cache))
 	e.endPartition(r, shard(0))
 	// The split's children start right after the parent's last commit.
 	e.waitFor(10*time.Second, "split children consuming", func(s *cluster.Snapshot) bool {

@@ -10,7 +10,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +22,8 @@ import (
 	"github.com/tannin-db/tannin/deepstore"
 	"github.com/tannin-db/tannin/deepstore/localfs"
 	"github.com/tannin-db/tannin/deepstore/s3"
+	"github.com/tannin-db/tannin/realtime/completion"
+	"github.com/tannin-db/tannin/realtime/completionhttp"
 	"github.com/tannin-db/tannin/stream/streams"
 )
 
@@ -94,6 +98,11 @@ type Deps struct {
 	// LocalStreams are the in-process streams realtime tables of type
 	// "local" read (the quickstart's demo stream); nil elsewhere.
 	LocalStreams *streams.Local
+	// Completion is how a server's partition consumers reach the
+	// controller leader's segment completion protocol
+	// (completionhttp.Client in a cluster; an in-process one in tests).
+	// A server without it does not consume realtime tables.
+	Completion completion.Controller
 }
 
 // Connect dials etcd, loads the metadata cache (kept current until ctx
@@ -113,7 +122,8 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
 		cli.Close()
 		return nil, err
 	}
-	return &Deps{Etcd: cli, Store: store, Cache: cache, DeepStore: ds, Log: log}, nil
+	return &Deps{Etcd: cli, Store: store, Cache: cache, DeepStore: ds, Log: log,
+		Completion: completionhttp.NewClient(ControllerLeaders(cache), completionhttp.Options{})}, nil
 }
 
 // OpenDeepStore opens the deep store a URI names.
@@ -152,4 +162,21 @@ func SplitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// ControllerLeaders finds the leading controller's REST base URL in the
+// cluster metadata: the election says who leads, its live record where it
+// listens (as /cluster/info does).
+func ControllerLeaders(cache *cluster.Cache) completionhttp.Leaders {
+	return completionhttp.LeaderFunc(func(ctx context.Context) (string, error) {
+		snap := cache.Snapshot()
+		if snap.Leader == "" {
+			return "", errors.New("no controller leads the cluster")
+		}
+		in := snap.Live[snap.Leader]
+		if in == nil {
+			return "", fmt.Errorf("leading controller %s is not live", snap.Leader)
+		}
+		return "http://" + net.JoinHostPort(in.Host, strconv.Itoa(in.Port)), nil
+	})
 }

@@ -18,6 +18,7 @@ func (s *Server) adminHandler() http.Handler {
 	})
 	mux.HandleFunc("GET /tables", s.handleTables)
 	mux.HandleFunc("GET /tables/{table}/segments", s.handleSegments)
+	mux.HandleFunc("GET /tables/{table}/consumingSegmentsInfo", s.handleConsumingInfo)
 	return mux
 }
 

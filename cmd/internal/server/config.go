@@ -31,6 +31,9 @@ type Config struct {
 	// the others wait their turn in arrival order (Pinot's first-come,
 	// first-served scheduler). 0 means one per CPU.
 	MaxConcurrentQueries int
+	// RealtimeMaxRecordBytes skips longer stream records as oversized
+	// (0: consumer.DefaultMaxRecordBytes, 1 MiB, Kinesis's largest).
+	RealtimeMaxRecordBytes int
 }
 
 // DefaultConfig returns Pinot's server defaults.
@@ -58,6 +61,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
 	fs.IntVar(&c.MaxConcurrentQueries, "max-concurrent-queries", c.MaxConcurrentQueries,
 		"query fragments executing at once, the rest queued first come, first served; 0 means one per CPU")
+	fs.IntVar(&c.RealtimeMaxRecordBytes, "realtime-max-record-bytes", c.RealtimeMaxRecordBytes,
+		"stream records longer than this are skipped and counted as oversized; 0 means 1 MiB")
 }
 
 // Validate checks the configuration.
@@ -89,6 +94,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConcurrentQueries < 0 {
 		return fmt.Errorf("-max-concurrent-queries %d: must be 0 (one per CPU) or more", c.MaxConcurrentQueries)
+	}
+	if c.RealtimeMaxRecordBytes < 0 {
+		return fmt.Errorf("-realtime-max-record-bytes %d: must be 0 (1 MiB) or more", c.RealtimeMaxRecordBytes)
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("-shutdown-timeout %v: must be positive", c.ShutdownTimeout)

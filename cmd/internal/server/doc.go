@@ -27,6 +27,16 @@
 // view key of one segment never see two writers. desired is the pure
 // function from a cluster.Snapshot to the segments to serve.
 //
+// Realtime tables (realtime.go): for every segment assigned here
+// CONSUMING, a realtime/consumer.Partition per (table, stream partition)
+// consumes the stream into a consuming segment that queries read through
+// its snapshots at once, reported CONSUMING; the completion protocol goes
+// through node.Deps.Completion. A committed segment's sealed file is
+// written to its local path, so when the assignment turns ONLINE the
+// manager opens it without a download (CRC match) and releases the
+// consuming one. GET /tables/{t}/consumingSegmentsInfo answers the
+// realtime/consuminginfo contract.
+//
 // Query fragments (querypb.Query/Execute) name a table and segments; the
 // server takes a reference on each named segment it has open for the
 // duration of the call, lists the others in missing_segments, runs

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/tannin-db/tannin/deepstore"
 	"github.com/tannin-db/tannin/segment"
 	"github.com/tannin-db/tannin/segment/immutable"
+	"github.com/tannin-db/tannin/segment/mutable"
 )
 
 // segKey names one segment of one table (with type).
@@ -99,6 +101,13 @@ type manager struct {
 	mu    sync.RWMutex
 	rep   stateReporter
 	slots map[string]map[string]*slot
+	// consuming are the consuming segments of realtime tables
+	// (realtime.go): queries read their snapshots until the sealed
+	// version is loaded into the segment's slot.
+	consuming map[segKey]*mutable.Segment
+	// onReporter runs after setReporter, so realtime reports its
+	// CONSUMING states again under the new lease.
+	onReporter func()
 	// pending holds the segments of the first snapshot not yet ONLINE or
 	// ERROR; nil before the first reconcile.
 	pending map[segKey]bool
@@ -110,6 +119,7 @@ func newManager(ctx context.Context, dir string, ds deepstore.Store, log *slog.L
 		dir: dir, ds: ds, log: log, self: self, sem: make(chan struct{}, parallelism),
 		retry: 500 * time.Millisecond, ctx: ctx,
 		slots: map[string]map[string]*slot{}, ready: make(chan struct{}),
+		consuming: map[segKey]*mutable.Segment{},
 	}
 }
 
@@ -128,13 +138,17 @@ const (
 // every slot reports again.
 func (m *manager) setReporter(r stateReporter) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.rep = r
 	for _, segs := range m.slots {
 		for _, s := range segs {
 			s.reported = cluster.SegmentState{}
 			m.kick(s)
 		}
+	}
+	hook := m.onReporter
+	m.mu.Unlock()
+	if hook != nil {
+		hook()
 	}
 }
 
@@ -363,6 +377,9 @@ func (m *manager) runLoad(s *slot, a action) {
 		old = s.cur
 		s.cur = &loaded{seg: seg, crc: seg.Meta().CRC}
 		s.failed, s.failMsg = nil, ""
+		// A committed realtime segment: the sealed version serves from
+		// now on, the consuming one is released.
+		delete(m.consuming, k)
 	case !aborted:
 		s.failed, s.failMsg = a.rec, err.Error()
 	}
@@ -413,6 +430,12 @@ func (m *manager) acquire(table string, names []string) (segs []segment.Segment,
 		seen[name] = true
 		s := tab[name]
 		if s == nil || s.cur == nil {
+			if c := m.consuming[segKey{table, name}]; c != nil {
+				// A snapshot reads a fixed prefix of the rows, without
+				// locks; the garbage collector keeps what it holds.
+				segs = append(segs, c.Snapshot())
+				continue
+			}
 			missing = append(missing, name)
 			continue
 		}
@@ -460,6 +483,16 @@ func (m *manager) list(table string) []segmentInfo {
 			out = append(out, segmentInfo{Name: name, State: cluster.StateError, Message: s.failMsg})
 		}
 	}
+	for k, c := range m.consuming {
+		if k.table != table {
+			continue
+		}
+		if s := m.slots[table][k.segment]; s != nil && s.cur != nil {
+			continue
+		}
+		out = append(out, segmentInfo{Name: k.segment, State: cluster.StateConsuming, TotalDocs: c.NumDocs(),
+			SizeBytes: c.EstimatedSizeBytes()})
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
@@ -471,6 +504,11 @@ func (m *manager) tables() []string {
 	out := make([]string, 0, len(m.slots))
 	for t := range m.slots {
 		out = append(out, t)
+	}
+	for k := range m.consuming {
+		if m.slots[k.table] == nil && !slices.Contains(out, k.table) {
+			out = append(out, k.table)
+		}
 	}
 	sort.Strings(out)
 	return out

@@ -42,6 +42,7 @@ type Server struct {
 
 	// segs exists from New on; its context is replaced when Run starts.
 	segs       *manager
+	rt         *realtime
 	registered atomic.Bool
 	runOnce    sync.Once
 }
@@ -76,6 +77,7 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Server, error) {
 	}
 	// The manager gets its context in Run; until then nothing kicks it.
 	s.segs = newManager(context.Background(), cfg.DataDir, deps.DeepStore, s.log, name, cfg.LoadParallelism)
+	s.rt = newRealtime(s)
 	slots := cfg.MaxConcurrentQueries
 	if slots == 0 {
 		slots = runtime.GOMAXPROCS(0)
@@ -141,7 +143,12 @@ func (s *Server) run(ctx context.Context) error {
 	s.log.Info("server registered", "admin", s.HTTPAddr(), "grpc", s.GRPCAddr())
 
 	var loops sync.WaitGroup
-	loops.Add(1)
+	s.rt.begin(mctx)
+	loops.Add(2)
+	go func() {
+		defer loops.Done()
+		s.rt.run(mctx)
+	}()
 	go func() {
 		defer loops.Done()
 		s.follow(mctx)
@@ -245,6 +252,7 @@ func (s *Server) follow(ctx context.Context) {
 	s.segs.sweep(snap)
 	for {
 		s.segs.reconcile(snap)
+		s.rt.reconcile(snap)
 		select {
 		case <-ctx.Done():
 			return
