@@ -21,6 +21,7 @@ import (
 	"github.com/tannin-db/tannin/cmd/internal/controller"
 	"github.com/tannin-db/tannin/cmd/internal/node"
 	"github.com/tannin-db/tannin/cmd/internal/server"
+	"github.com/tannin-db/tannin/stream/streams"
 )
 
 // Config places the cluster's data and ports.
@@ -33,6 +34,10 @@ type Config struct {
 	EtcdPort, EtcdPeerPort           int
 	ControllerPort, BrokerPort       int
 	ServerAdminPort, ServerQueryPort int
+	// LocalStreams are the in-process streams realtime tables of type
+	// "local" read; register them before Start so that the server finds
+	// them when it starts consuming. Nil: none.
+	LocalStreams *streams.Local
 }
 
 // DefaultConfig uses Apache Pinot's default ports.
@@ -89,6 +94,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) 
 		cancel()
 		e.Close()
 		return nil, err
+	}
+	// Realtime tables of stream type "local" read the streams this
+	// process registers (the quickstart's demo stream).
+	deps.LocalStreams = cfg.LocalStreams
+	if deps.LocalStreams == nil {
+		deps.LocalStreams = &streams.Local{}
 	}
 	c.deps = deps
 

@@ -20,6 +20,8 @@ import (
 	"github.com/tannin-db/tannin/internal/cli"
 	"github.com/tannin-db/tannin/internal/datagen"
 	"github.com/tannin-db/tannin/schema"
+	"github.com/tannin-db/tannin/stream/localstream"
+	"github.com/tannin-db/tannin/stream/streams"
 	"github.com/tannin-db/tannin/tableconfig"
 )
 
@@ -58,6 +60,8 @@ func runQuickstart(ctx context.Context, env *cli.Env, args []string) error {
 	rows := fs.Int("rows", 1_000_000, "generated `rows` of the demo table (first run only)")
 	interactive := fs.Bool("interactive", false, "read SQL from standard input even when it is not a terminal")
 	demoOnly := fs.Bool("exit-after-demo", false, "stop after the example queries instead of serving until Ctrl-C")
+	streamRate := fs.Int("stream-rate", 500, "events per second the streaming demo produces (0: no streaming demo)")
+	kinesisEndpoint := fs.String("kinesis-endpoint", "", "run the streaming demo through the Kinesis-API stream at this `URL` (e.g. kinesalite's http://127.0.0.1:4567) instead of a local stream")
 	fs.IntVar(&cfg.ControllerPort, "controller-port", cfg.ControllerPort, "controller HTTP port")
 	fs.IntVar(&cfg.BrokerPort, "broker-port", cfg.BrokerPort, "broker HTTP port")
 	fs.IntVar(&cfg.ServerAdminPort, "server-admin-port", cfg.ServerAdminPort, "server admin HTTP port")
@@ -72,6 +76,18 @@ func runQuickstart(ctx context.Context, env *cli.Env, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return &cli.UsageError{Msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *streamRate < 0 {
+		return &cli.UsageError{Msg: fmt.Sprintf("-stream-rate %d: want 0 or more events per second", *streamRate)}
+	}
+	var demoStream *localstream.Stream
+	if *streamRate > 0 && *kinesisEndpoint == "" {
+		cfg.LocalStreams = &streams.Local{}
+		s, err := openDemoStream(cfg.Dir, cfg.LocalStreams)
+		if err != nil {
+			return err
+		}
+		demoStream = s
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	c, err := Start(ctx, cfg, log)
@@ -88,10 +104,28 @@ func runQuickstart(ctx context.Context, env *cli.Env, args []string) error {
 	if err := loadDemo(ctx, env.Stdout, c, rc, cfg.Dir, *rows); err != nil {
 		return err
 	}
+	if *streamRate > 0 {
+		stop, err := startStreamDemo(ctx, env.Stdout, c, rc, cfg.Dir, *streamRate, demoStream, *kinesisEndpoint)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	printWelcome(env.Stdout, c, cfg.Dir)
 	for _, q := range demoQueries {
 		if err := runAndPrint(ctx, env.Stdout, rc, q); err != nil {
 			return err
+		}
+	}
+	if *streamRate > 0 {
+		// The count grows query by query.
+		for i := range 3 {
+			if i > 0 {
+				time.Sleep(time.Second)
+			}
+			if err := runAndPrint(ctx, env.Stdout, rc, streamingQuery); err != nil {
+				return err
+			}
 		}
 	}
 	if *demoOnly {
@@ -109,6 +143,9 @@ func runQuickstart(ctx context.Context, env *cli.Env, args []string) error {
 }
 
 const demoTable = "webTransactions"
+
+// streamingQuery shows the realtime table's freshness.
+const streamingQuery = "SELECT COUNT(*) AS events, MAX(creationTimestamp) - MIN(creationTimestamp) AS spanMs, NOW() - MAX(creationTimestamp) AS behindMs FROM webEvents"
 
 // loadDemo creates the demo table and uploads generated segments, unless
 // the table already exists (a restart with the same data directory).

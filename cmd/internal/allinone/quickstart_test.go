@@ -48,7 +48,18 @@ func TestQuickstartRestart(t *testing.T) {
 	if m == nil || m[1] != "30000" {
 		t.Fatalf("first run's COUNT(*) row not 30000:\n%s", first)
 	}
+	// The streaming demo: the count grows query by query.
+	firstStream := streamCounts(t, first)
+	if len(firstStream) != 3 || firstStream[2] <= firstStream[0] || firstStream[2] == 0 {
+		t.Fatalf("streaming counts %v do not grow:\n%s", firstStream, first)
+	}
 	second := run()
+	// Every event the first run produced is still counted after the
+	// restart (rebuilt from the stream or committed), and more arrive.
+	secondStream := streamCounts(t, second)
+	if len(secondStream) != 3 || secondStream[0] < firstStream[2] || secondStream[2] <= secondStream[0] {
+		t.Fatalf("streaming counts after the restart %v (first run ended at %d):\n%s", secondStream, firstStream[2], second)
+	}
 	if !strings.Contains(second, "exists with") || strings.Contains(second, "uploaded") {
 		t.Fatalf("second run reloaded instead of reusing the data:\n%s", second)
 	}
@@ -56,4 +67,20 @@ func TestQuickstartRestart(t *testing.T) {
 	if m == nil || m[1] != "30000" {
 		t.Fatalf("second run's COUNT(*) row not 30000:\n%s", second)
 	}
+}
+
+// streamCounts returns the event counts the streaming demo's queries
+// printed, in order.
+func streamCounts(t *testing.T, out string) []int {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^tannin> SELECT COUNT\(\*\) AS events.*\n.*\n.*\n\s*(\d+)\s`)
+	var counts []int
+	for _, m := range re.FindAllStringSubmatch(out, -1) {
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, n)
+	}
+	return counts
 }

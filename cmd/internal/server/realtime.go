@@ -97,6 +97,7 @@ func (rt *realtime) begin(ctx context.Context) {
 // run reports the consuming segments' states until ctx ends, then waits
 // for every consumer to stop.
 func (rt *realtime) run(ctx context.Context) {
+	go rt.retry(ctx)
 	rt.syncViews(ctx)
 	rt.mu.Lock()
 	for _, t := range rt.tables {
@@ -104,6 +105,24 @@ func (rt *realtime) run(ctx context.Context) {
 	}
 	rt.mu.Unlock()
 	rt.wg.Wait()
+}
+
+// retryEvery is how often consumers that failed to start (a stream that
+// would not open, a partition that would not start) are tried again even
+// when the metadata does not change: a partition never silently stops.
+const retryEvery = 5 * time.Second
+
+func (rt *realtime) retry(ctx context.Context) {
+	t := time.NewTicker(retryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			rt.reconcile(rt.s.deps.Cache.Snapshot())
+		}
+	}
 }
 
 func (rt *realtime) kick() {
