@@ -46,6 +46,9 @@ type ConsumingStart struct {
 	StartOffset string
 	// Replicas are the servers that consume it.
 	Replicas []string
+	// FlushRows is the segments' row threshold (Segment.FlushRows); the
+	// following segments of the partition keep it.
+	FlushRows int
 }
 
 // StartConsuming opens the first consuming segment (sequence 0) of each
@@ -86,7 +89,7 @@ func (s *Store) StartConsuming(ctx context.Context, tableWithType string, parts 
 	}
 	var started []string
 	for _, p := range todo {
-		rec := consumingRecord(tableWithType, raw, p.name, p.Partition, p.StartOffset, nowMs)
+		rec := consumingRecord(tableWithType, raw, p.name, p.Partition, p.StartOffset, p.FlushRows, nowMs)
 		val, err := json.Marshal(rec)
 		if err != nil {
 			return started, fmt.Errorf("encode segment %q: %w", p.name, err)
@@ -203,7 +206,7 @@ func (s *Store) CommitSegment(ctx context.Context, c *Commit) (string, error) {
 	next := ""
 	if !c.EndOfPartition {
 		next = name.Next(c.NowMs).String()
-		nextOps, nextCmps, err := s.openOps(c.Table, raw, next, cur.rec.Partition, c.EndOffset, replicas, c.NowMs)
+		nextOps, nextCmps, err := s.openOps(c.Table, raw, next, cur.rec.Partition, c.EndOffset, cur.rec.FlushRows, replicas, c.NowMs)
 		if err != nil {
 			return "", err
 		}
@@ -253,7 +256,7 @@ func (s *Store) ReplaceConsuming(ctx context.Context, tableWithType, lost string
 		return "", fmt.Errorf("replace consuming segment %q: no replicas", lost)
 	}
 	next := name.Next(nowMs).String()
-	ops, cmps, err := s.openOps(tableWithType, raw, next, cur.rec.Partition, cur.rec.Meta.StartOffset, replicas, nowMs)
+	ops, cmps, err := s.openOps(tableWithType, raw, next, cur.rec.Partition, cur.rec.Meta.StartOffset, cur.rec.FlushRows, replicas, nowMs)
 	if err != nil {
 		return "", err
 	}
@@ -362,8 +365,8 @@ func (p *partitionSegment) guards(s *Store, tableWithType, raw string, pg int) [
 
 // openOps are the writes (and their create-only compares) that open a
 // consuming segment.
-func (s *Store) openOps(tableWithType, raw, name, partition, start string, replicas []string, nowMs int64) ([]clientv3.Op, []clientv3.Cmp, error) {
-	rec := consumingRecord(tableWithType, raw, name, partition, start, nowMs)
+func (s *Store) openOps(tableWithType, raw, name, partition, start string, flushRows int, replicas []string, nowMs int64) ([]clientv3.Op, []clientv3.Cmp, error) {
+	rec := consumingRecord(tableWithType, raw, name, partition, start, flushRows, nowMs)
 	val, err := json.Marshal(rec)
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode segment %q: %w", name, err)
@@ -385,8 +388,8 @@ func (s *Store) openOps(tableWithType, raw, name, partition, start string, repli
 // start: no rows and no columns yet, partition id -1 (the stream's
 // partition group is not a partition of the table's partition column, and
 // brokers must not prune by it).
-func consumingRecord(tableWithType, raw, name, partition, start string, nowMs int64) *Segment {
-	return &Segment{Table: tableWithType, Status: StatusInProgress, Partition: partition, PushTimeMs: nowMs,
+func consumingRecord(tableWithType, raw, name, partition, start string, flushRows int, nowMs int64) *Segment {
+	return &Segment{Table: tableWithType, Status: StatusInProgress, Partition: partition, PushTimeMs: nowMs, FlushRows: flushRows,
 		Meta: &segment.Meta{Name: name, Table: raw, PartitionID: -1, CreatedMs: nowMs, StartOffset: start}}
 }
 

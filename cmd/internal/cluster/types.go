@@ -110,6 +110,11 @@ type Segment struct {
 	// closed partition (a Kinesis parent shard after a split or merge):
 	// no segment follows it, and the partition's children may start.
 	EndOfPartition bool
+	// FlushRows is a consuming segment's row threshold (Pinot's
+	// segment.flush.threshold.size), decided by the controller when it
+	// opens the segment so that every replica stops at the same row count;
+	// 0 when the table's stream config decides.
+	FlushRows int
 }
 
 // segmentJSON is Segment's stored form; the metadata uses the segment
@@ -125,6 +130,7 @@ type segmentJSON struct {
 	Status      string          `json:"status"`
 	Partition   string          `json:"streamPartition,omitempty"`
 	EndOfPart   bool            `json:"endOfPartition,omitempty"`
+	FlushRows   int             `json:"flushThresholdRows,omitempty"`
 	Meta        json.RawMessage `json:"metadata"`
 }
 
@@ -137,7 +143,7 @@ func (s *Segment) MarshalJSON() ([]byte, error) {
 	return json.Marshal(&segmentJSON{
 		Table: s.Table, Name: s.Meta.Name, CRC: s.Meta.CRC, SizeBytes: s.Meta.SizeBytes,
 		DownloadURI: s.DownloadURI, Key: s.Key, PushTimeMs: s.PushTimeMs, Status: s.Status,
-		Partition: s.Partition, EndOfPart: s.EndOfPartition, Meta: meta,
+		Partition: s.Partition, EndOfPart: s.EndOfPartition, FlushRows: s.FlushRows, Meta: meta,
 	})
 }
 
@@ -153,7 +159,7 @@ func (s *Segment) UnmarshalJSON(data []byte) error {
 	}
 	m.CRC, m.SizeBytes = j.CRC, j.SizeBytes
 	*s = Segment{Table: j.Table, Meta: m, DownloadURI: j.DownloadURI, Key: j.Key,
-		PushTimeMs: j.PushTimeMs, Status: j.Status, Partition: j.Partition, EndOfPartition: j.EndOfPart}
+		PushTimeMs: j.PushTimeMs, Status: j.Status, Partition: j.Partition, EndOfPartition: j.EndOfPart, FlushRows: j.FlushRows}
 	return nil
 }
 

@@ -155,6 +155,25 @@ func (c *Controller) checkRealtime(ctx context.Context, snap *cluster.Snapshot, 
 	return warnings, parts, nil
 }
 
+// segmentFlushRows is the row threshold recorded in a partition's
+// consuming segments, decided once here so that every replica stops at the
+// same row count (a threshold each server worked out from the partitions
+// it happens to hold would differ between replicas). A threshold Pinot
+// shares among the partitions a server consumes (the older
+// realtime.segment.flush.threshold.size) is divided by the most partitions
+// one server holds when the load is spread evenly; 0 for size-based
+// flushing, which the servers decide.
+func segmentFlushRows(f streamconfig.FlushConfig, partitions, replication, servers int) int {
+	switch {
+	case f.SizeBased:
+		return 0
+	case f.RowsSharedByPartitions && servers > 0:
+		perServer := (partitions*max(1, replication) + servers - 1) / servers
+		return max(1, f.Rows/max(1, perServer))
+	}
+	return max(1, f.Rows)
+}
+
 // createRealtime opens the consuming segments of a table just stored; on
 // failure it deletes the table again.
 func (c *Controller) createRealtime(ctx context.Context, tc *tableconfig.TableConfig, parts []stream.Partition) error {
@@ -191,6 +210,11 @@ func (c *Controller) startPartitions(ctx context.Context, snap *cluster.Snapshot
 	}
 	tc := snap.Tables[table].Config
 	tag := cluster.ServerTag(tc.Tenants.Server, "REALTIME")
+	sc, err := streamConfigOf(tc)
+	if err != nil {
+		return nil, err
+	}
+	flushRows := segmentFlushRows(sc.Flush, len(parts), tc.Segments.Replication, len(snap.LiveInstances(cluster.TypeServer, tag)))
 	placer := newPlacer(snap)
 	var todo []cluster.ConsumingStart
 	for _, p := range plan.start {
@@ -198,7 +222,7 @@ func (c *Controller) startPartitions(ctx context.Context, snap *cluster.Snapshot
 		if err != nil {
 			return nil, errorf(http.StatusServiceUnavailable, "table %s partition %s: %w", table, p, err)
 		}
-		todo = append(todo, cluster.ConsumingStart{Partition: p, StartOffset: string(start), Replicas: replicas})
+		todo = append(todo, cluster.ConsumingStart{Partition: p, StartOffset: string(start), Replicas: replicas, FlushRows: flushRows})
 	}
 	started, err := c.deps.Store.StartConsuming(ctx, table, todo, c.cfg.now().UnixMilli())
 	for _, s := range started {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"github.com/tannin-db/tannin/cmd/internal/metrics"
 	"net/http"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
@@ -12,6 +13,7 @@ import (
 func (s *Server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.handleReady)
+	mux.Handle("GET /metrics", metrics.Handler(s.metrics.reg))
 	mux.HandleFunc("GET /health/readiness", s.handleReady)
 	mux.HandleFunc("GET /health/liveness", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "OK")

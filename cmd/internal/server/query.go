@@ -38,7 +38,11 @@ func (q *queryService) Execute(ctx context.Context, req *querypb.ExecuteRequest)
 	defer q.inflight.Add(-1)
 	start := time.Now()
 	resp, err := q.execute(ctx, req)
+	m := q.s.metrics
+	m.fragments.WithLabelValues(req.GetTable()).Inc()
+	m.latency.WithLabelValues(req.GetTable()).Observe(time.Since(start).Seconds())
 	if err != nil {
+		m.errors.WithLabelValues(req.GetTable()).Inc()
 		st := toStatus(ctx, err)
 		level := slog.LevelDebug
 		if status.Code(st) == codes.Internal {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -289,6 +291,27 @@ func TestRealtimeConsumeCommitQuery(t *testing.T) {
 		t.Errorf("consuming segment info %+v", e)
 	}
 
+	// /metrics: the partition consumer's rows and state, the fragments
+	// the queries above ran, the segments by state.
+	mresp, err := http.Get("http://" + s.HTTPAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, want := range []string{
+		`tannin_server_rows_consumed_total{partition="shardId-000000000000",table="clicks_REALTIME"} 250`,
+		`tannin_server_partition_consumer_state{partition="shardId-000000000000",state="CONSUMING",table="clicks_REALTIME"} 1`,
+		`tannin_server_segments{state="ONLINE",table="clicks_REALTIME"} 2`,
+		`tannin_server_segments{state="CONSUMING",table="clicks_REALTIME"} 1`,
+		`tannin_server_query_fragments_total{table="clicks_REALTIME"}`,
+		`tannin_deepstore_operations_total{op="put",result="ok",role="server"}`,
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("/metrics lacks %s\n%s", want, grepLines(string(page), "tannin_server_"))
+		}
+	}
+
 	// Restart: the consuming segment is rebuilt from offset 200, the
 	// sealed ones reopen from their local files.
 	cfg2 := testConfig(dir)
@@ -309,4 +332,14 @@ func TestRealtimeConsumeCommitQuery(t *testing.T) {
 	if got := h.ds.gets.Load(); got != 0 {
 		t.Errorf("%d deep-store downloads after restart; local copies must be reused", got)
 	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/metrics"
 	"github.com/tannin-db/tannin/cmd/internal/node"
 	"github.com/tannin-db/tannin/proto/querypb"
 )
@@ -43,6 +44,7 @@ type Server struct {
 	// segs exists from New on; its context is replaced when Run starts.
 	segs       *manager
 	rt         *realtime
+	metrics    *serverMetrics
 	registered atomic.Bool
 	runOnce    sync.Once
 }
@@ -72,9 +74,15 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Server, error) {
 	port := httpLn.Addr().(*net.TCPAddr).Port
 	name := cluster.InstanceName(cluster.TypeServer, nc.Host, port)
 	s := &Server{
-		cfg: cfg, nc: nc, deps: deps, log: log.With("instance", name),
+		cfg: cfg, nc: nc, log: log.With("instance", name),
 		httpLn: httpLn, grpcLn: grpcLn, name: name,
 	}
+	s.metrics = newServerMetrics(s)
+	// The server's own view of the deep store counts its operations.
+	d := *deps
+	d.DeepStore = metrics.DeepStore(deps.DeepStore, s.metrics.reg, "server")
+	s.deps = &d
+	deps = s.deps
 	// The manager gets its context in Run; until then nothing kicks it.
 	s.segs = newManager(context.Background(), cfg.DataDir, deps.DeepStore, s.log, name, cfg.LoadParallelism)
 	s.rt = newRealtime(s)
