@@ -29,6 +29,7 @@ var forbidden = []string{
 // httpClients may import net/http: they speak to a service over HTTP.
 var httpClients = []string{
 	"github.com/tannin-db/tannin/stream/kinesis",
+	"github.com/tannin-db/tannin/realtime/completionhttp", // the replicas' side of the commit protocol
 }
 
 // forbiddenDeps may not be reached even indirectly.
