@@ -24,6 +24,8 @@ func main() {
 	clients := flag.String("clients", "1,8,64", "comma-separated concurrency levels")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured levels to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the measured levels to this file")
+	freshness := flag.Int("freshness", 0, "instead of the query load, measure the freshness of this many probe events through a REALTIME table")
+	freshRate := flag.Int("freshness-background", 1000, "events per second produced alongside the freshness probes")
 	flag.Parse()
 	cfg.CPUProfile, cfg.MemProfile = *cpuProfile, *memProfile
 	cfg.Clients = nil
@@ -37,6 +39,15 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *freshness > 0 {
+		rep, err := loadbench.Freshness(ctx, cfg.Dir, *freshness, *freshRate, nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tannin-loadbench:", err)
+			os.Exit(1)
+		}
+		loadbench.PrintFreshness(os.Stdout, rep)
+		return
+	}
 	rep, err := loadbench.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tannin-loadbench:", err)

@@ -1,0 +1,160 @@
+package loadbench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tannin-db/tannin/cmd/internal/allinone"
+	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/restclient"
+	"github.com/tannin-db/tannin/deploy"
+	"github.com/tannin-db/tannin/internal/datagen"
+	"github.com/tannin-db/tannin/stream/localstream"
+	"github.com/tannin-db/tannin/stream/streams"
+)
+
+// FreshnessReport is how long events take from the stream to answers.
+type FreshnessReport struct {
+	Events        int
+	Background    int // events per second produced meanwhile
+	P50, P99, Max time.Duration
+}
+
+// Freshness measures, for events events, the time from a record's append
+// to the stream returning to the first broker answer that counts it: a
+// REALTIME table on a local stream in the all-in-one cluster, a background
+// load of rate events/s, and for each probe event a unique user id
+// polled with COUNT(*) through POST /query/sql.
+func Freshness(ctx context.Context, dir string, events, rate int, log *slog.Logger) (*FreshnessReport, error) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	ccfg := allinone.DefaultConfig()
+	ccfg.Dir = filepath.Join(dir, "freshness")
+	os.RemoveAll(ccfg.Dir)
+	ccfg.EtcdPort, ccfg.EtcdPeerPort, ccfg.ControllerPort, ccfg.BrokerPort, ccfg.ServerAdminPort, ccfg.ServerQueryPort = 0, 0, 0, 0, 0, 0
+	ccfg.LocalStreams = &streams.Local{}
+	s, err := localstream.Open(filepath.Join(ccfg.Dir, "stream"), localstream.Options{Partitions: 4})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	ccfg.LocalStreams.Register("webEvents", s)
+	c, err := allinone.Start(ctx, ccfg, log)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Stop()
+	// The table's consuming segments need a live server.
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := c.Cache().WaitFor(wctx, func(s *cluster.Snapshot) bool {
+		return len(s.LiveInstances(cluster.TypeServer, "")) > 0
+	}); err != nil {
+		return nil, fmt.Errorf("no live server: %w", err)
+	}
+	rc := restclient.New(c.ControllerURL, c.BrokerURL)
+	if err := rc.AddSchema(ctx, deploy.StreamingSchema); err != nil {
+		return nil, err
+	}
+	if err := rc.AddTable(ctx, deploy.StreamingTableConfig); err != nil {
+		return nil, err
+	}
+
+	bctx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	live := datagen.WebTransactions{}.NewLive(7)
+	go func() {
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		var tx datagen.Transaction
+		for {
+			select {
+			case <-bctx.Done():
+				return
+			case now := <-t.C:
+				for range rate / 100 {
+					live.Next(&tx, now.UnixMilli())
+					s.Produce(tx.UserID, datagen.AppendTransactionJSON(nil, &tx, datagen.RawOptions{}))
+				}
+			}
+		}
+	}()
+
+	hc := &http.Client{Timeout: 10 * time.Second}
+	var lat []time.Duration
+	var tx datagen.Transaction
+	for i := range events {
+		live.Next(&tx, time.Now().UnixMilli())
+		tx.UserID = "probe-" + strconv.Itoa(i)
+		q, _ := json.Marshal(map[string]string{"sql": "SELECT COUNT(*) FROM webEvents WHERE userID = '" + tx.UserID + "'"})
+		if _, _, err := s.Produce(tx.UserID, datagen.AppendTransactionJSON(nil, &tx, datagen.RawOptions{})); err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		for {
+			n, err := countOf(hc, c.BrokerURL, q)
+			if err != nil {
+				return nil, err
+			}
+			if n == 1 {
+				break
+			}
+			if time.Since(start) > 30*time.Second {
+				return nil, fmt.Errorf("event %s not visible after 30 s", tx.UserID)
+			}
+		}
+		lat = append(lat, time.Since(start))
+		time.Sleep(5 * time.Millisecond)
+	}
+	slices.Sort(lat)
+	return &FreshnessReport{Events: events, Background: rate,
+		P50: lat[len(lat)/2], P99: lat[len(lat)*99/100], Max: lat[len(lat)-1]}, nil
+}
+
+// countOf runs a COUNT(*) query and returns its single value.
+func countOf(hc *http.Client, brokerURL string, body []byte) (int64, error) {
+	resp, err := hc.Post(brokerURL+"/query/sql", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	var r struct {
+		ResultTable *struct {
+			Rows [][]json.Number `json:"rows"`
+		} `json:"resultTable"`
+		Exceptions []struct {
+			Message string `json:"message"`
+		} `json:"exceptions"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return 0, fmt.Errorf("broker answer %.200s: %w", data, err)
+	}
+	if len(r.Exceptions) > 0 {
+		return 0, fmt.Errorf("query error: %s", r.Exceptions[0].Message)
+	}
+	if r.ResultTable == nil || len(r.ResultTable.Rows) != 1 || len(r.ResultTable.Rows[0]) != 1 {
+		return 0, fmt.Errorf("broker answer %.200s: not one count", data)
+	}
+	return r.ResultTable.Rows[0][0].Int64()
+}
+
+// PrintFreshness writes the report.
+func PrintFreshness(w io.Writer, r *FreshnessReport) {
+	fmt.Fprintf(w, "freshness: %d probe events through a local stream with %d events/s of background load: append → counted by the broker p50 %s, p99 %s, max %s\n",
+		r.Events, r.Background, r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+}
