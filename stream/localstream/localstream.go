@@ -511,15 +511,7 @@ func (s *Stream) Consumer(partition string) (stream.Consumer, error) {
 // Compare orders two offsets: Start, then AtTime markers by time, then
 // record offsets by position.
 func (s *Stream) Compare(a, b stream.Offset) (int, error) {
-	ka, err := sortKey(a)
-	if err != nil {
-		return 0, err
-	}
-	kb, err := sortKey(b)
-	if err != nil {
-		return 0, err
-	}
-	return ka.compare(kb), nil
+	return stream.CompareIntOffsets(a, b, offsetForm)
 }
 
 // Close closes the logs and releases the directory.
@@ -587,7 +579,7 @@ func (c *consumer) Fetch(ctx context.Context, from stream.Offset, max int) (stre
 	if max < 1 {
 		return stream.FetchResult{}, fmt.Errorf("localstream: partition %q: fetch of %d records; max must be at least 1", id, max)
 	}
-	key, err := sortKey(from)
+	key, err := stream.ParseIntOffset(from, offsetForm)
 	if err != nil {
 		return stream.FetchResult{}, fmt.Errorf("localstream: partition %q: %w", id, err)
 	}
@@ -606,15 +598,15 @@ func (c *consumer) Fetch(ctx context.Context, from stream.Offset, max int) (stre
 			return stream.FetchResult{}, err
 		}
 		var pos int64
-		switch key.kind {
-		case kindStart:
+		switch key.Kind {
+		case stream.PosStart:
 			pos = 0
-		case kindTime:
-			if pos, err = c.findTime(sn, key.n); err != nil {
+		case stream.PosTime:
+			if pos, err = c.findTime(sn, key.N); err != nil {
 				return stream.FetchResult{}, fmt.Errorf("localstream: partition %q: %w", id, err)
 			}
 		default:
-			pos = key.n
+			pos = key.N
 			if err := c.checkBoundary(sn, pos); err != nil {
 				return stream.FetchResult{}, fmt.Errorf("localstream: partition %q: offset %q: %w", id, from, err)
 			}
@@ -760,50 +752,5 @@ func (c *consumer) read(from stream.Offset, pos int64, sn snapshot, limit int) (
 
 func posOffset(pos int64) stream.Offset { return stream.Offset(strconv.FormatInt(pos, 10)) }
 
-type offsetKind uint8
-
-const (
-	kindStart offsetKind = iota
-	kindTime
-	kindRecord
-)
-
-type offsetKey struct {
-	kind offsetKind
-	n    int64
-}
-
-func (a offsetKey) compare(b offsetKey) int {
-	if a.kind != b.kind {
-		if a.kind < b.kind {
-			return -1
-		}
-		return 1
-	}
-	switch {
-	case a.n < b.n:
-		return -1
-	case a.n > b.n:
-		return 1
-	}
-	return 0
-}
-
-func sortKey(o stream.Offset) (offsetKey, error) {
-	if o == stream.Start {
-		return offsetKey{kind: kindStart}, nil
-	}
-	if o[0] == '@' {
-		ms, ok := stream.ParseMarker(o)
-		if !ok {
-			return offsetKey{}, fmt.Errorf("malformed offset %q: an AtTime marker is '@' and epoch milliseconds", o)
-		}
-		return offsetKey{kind: kindTime, n: ms}, nil
-	}
-	s := string(o)
-	pos, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || pos <= 0 || s[0] == '0' || s[0] == '+' {
-		return offsetKey{}, fmt.Errorf("malformed offset %q: a localstream record offset is a byte position in decimal", o)
-	}
-	return offsetKey{kind: kindRecord, n: pos}, nil
-}
+// offsetForm describes record offsets in errors.
+const offsetForm = "a localstream record offset is a byte position in decimal"

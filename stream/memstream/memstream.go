@@ -250,15 +250,7 @@ func (s *Stream) Consumer(partition string) (stream.Consumer, error) {
 // Compare orders two offsets: Start, then AtTime markers by time, then
 // record offsets by sequence number.
 func (s *Stream) Compare(a, b stream.Offset) (int, error) {
-	ka, err := sortKey(a)
-	if err != nil {
-		return 0, err
-	}
-	kb, err := sortKey(b)
-	if err != nil {
-		return 0, err
-	}
-	return ka.compare(kb), nil
+	return stream.CompareIntOffsets(a, b, offsetForm)
 }
 
 // Close makes later calls fail; it does not wake waiting fetches, which
@@ -291,7 +283,7 @@ func (c *consumer) Fetch(ctx context.Context, from stream.Offset, max int) (stre
 	if max < 1 {
 		return stream.FetchResult{}, fmt.Errorf("memstream: partition %q: fetch of %d records; max must be at least 1", c.id, max)
 	}
-	key, err := sortKey(from)
+	key, err := stream.ParseIntOffset(from, offsetForm)
 	if err != nil {
 		return stream.FetchResult{}, fmt.Errorf("memstream: partition %q: %w", c.id, err)
 	}
@@ -331,7 +323,7 @@ func (c *consumer) Fetch(ctx context.Context, from stream.Offset, max int) (stre
 
 // fetchOnce returns the records there are, or, when there are none and
 // more may come, the channel that signals a change.
-func (c *consumer) fetchOnce(from stream.Offset, key offsetKey, limit int) (stream.FetchResult, <-chan struct{}, error) {
+func (c *consumer) fetchOnce(from stream.Offset, key stream.Position, limit int) (stream.FetchResult, <-chan struct{}, error) {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -341,13 +333,13 @@ func (c *consumer) fetchOnce(from stream.Offset, key offsetKey, limit int) (stre
 	}
 	// first is the index into p.recs of the first record to return.
 	var first int
-	switch key.kind {
-	case kindStart:
+	switch key.Kind {
+	case stream.PosStart:
 		first = 0
-	case kindTime:
-		first = sort.Search(len(p.recs), func(i int) bool { return p.recs[i].arrival >= key.n })
+	case stream.PosTime:
+		first = sort.Search(len(p.recs), func(i int) bool { return p.recs[i].arrival >= key.N })
 	default:
-		seq := uint64(key.n)
+		seq := uint64(key.N)
 		if seq > p.end() {
 			return stream.FetchResult{}, nil, fmt.Errorf("memstream: partition %q: offset %q is beyond its last record (%d)", c.id, from, p.end())
 		}
@@ -382,60 +374,16 @@ func (c *consumer) fetchOnce(from stream.Offset, key offsetKey, limit int) (stre
 
 func seqOffset(seq uint64) stream.Offset { return stream.Offset(strconv.FormatUint(seq, 10)) }
 
-type offsetKind uint8
-
-const (
-	kindStart offsetKind = iota
-	kindTime
-	kindRecord
-)
-
-type offsetKey struct {
-	kind offsetKind
-	n    int64
-}
-
-func (a offsetKey) compare(b offsetKey) int {
-	if a.kind != b.kind {
-		if a.kind < b.kind {
-			return -1
-		}
-		return 1
-	}
-	switch {
-	case a.n < b.n:
-		return -1
-	case a.n > b.n:
-		return 1
-	}
-	return 0
-}
-
-func sortKey(o stream.Offset) (offsetKey, error) {
-	if o == stream.Start {
-		return offsetKey{kind: kindStart}, nil
-	}
-	if o[0] == '@' {
-		ms, ok := stream.ParseMarker(o)
-		if !ok {
-			return offsetKey{}, fmt.Errorf("malformed offset %q: an AtTime marker is '@' and epoch milliseconds", o)
-		}
-		return offsetKey{kind: kindTime, n: ms}, nil
-	}
-	seq, err := parseSeq(o)
-	if err != nil {
-		return offsetKey{}, err
-	}
-	return offsetKey{kind: kindRecord, n: int64(seq)}, nil
-}
-
 // parseSeq reads a record offset: a decimal sequence number from 1,
 // without leading zeros, so that each position has one spelling.
 func parseSeq(o stream.Offset) (uint64, error) {
 	s := string(o)
 	seq, err := strconv.ParseUint(s, 10, 63)
 	if err != nil || seq == 0 || s[0] == '0' {
-		return 0, fmt.Errorf("malformed offset %q: a memstream record offset is a sequence number from 1", o)
+		return 0, fmt.Errorf("malformed offset %q: %s", o, offsetForm)
 	}
 	return seq, nil
 }
+
+// offsetForm describes record offsets in errors.
+const offsetForm = "a memstream record offset is a sequence number from 1"
