@@ -11,6 +11,7 @@ import (
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster/clustertest"
 	"github.com/tannin-db/tannin/internal/cli"
+	"github.com/tannin-db/tannin/stream/kinesis/kinesistest"
 )
 
 // TestQuickstartRestart runs the quickstart twice on one data directory:
@@ -85,4 +86,36 @@ func streamCounts(t *testing.T, out string) []int {
 		counts = append(counts, n)
 	}
 	return counts
+}
+
+// TestQuickstartKinesis runs the streaming demo through a Kinesis-API
+// stream (kinesalite): the quickstart creates the stream, produces into
+// it, and the realtime table consumes it with Pinot's Kinesis keys.
+func TestQuickstartKinesis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a whole cluster and kinesalite")
+	}
+	kin := kinesistest.Start(t)
+	args := []string{"--dir", t.TempDir(), "--rows", "1000", "--exit-after-demo", "--kinesis-endpoint", kin.Endpoint}
+	for _, f := range []string{"controller-port", "broker-port", "server-admin-port", "server-grpc-port", "etcd-port", "etcd-peer-port"} {
+		args = append(args, "--"+f, "0")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Version: "test"}
+	if err := runQuickstart(ctx, env, args); err != nil {
+		t.Fatalf("quickstart: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "into Kinesis stream webEvents at "+kin.Endpoint) {
+		t.Fatalf("output does not name the Kinesis stream:\n%s", out.String())
+	}
+	counts := streamCounts(t, out.String())
+	if len(counts) != 3 || counts[2] == 0 || counts[2] <= counts[0] {
+		t.Fatalf("streaming counts %v do not grow:\n%s\nstderr:\n%s", counts, out.String(), errOut.String())
+	}
+	shards, err := kin.Shards(ctx, "webEvents")
+	if err != nil || len(shards) != demoPartitions {
+		t.Fatalf("kinesis stream: %d shards, %v", len(shards), err)
+	}
 }
