@@ -26,6 +26,7 @@ func main() {
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the measured levels to this file")
 	freshness := flag.Int("freshness", 0, "instead of the query load, measure the freshness of this many probe events through a REALTIME table")
 	freshRate := flag.Int("freshness-background", 1000, "events per second produced alongside the freshness probes")
+	kinesisEndpoint := flag.String("kinesis-endpoint", "", "with -freshness: run the table on a Kinesis-API stream at this URL (e.g. kinesalite) instead of a local stream")
 	flag.Parse()
 	cfg.CPUProfile, cfg.MemProfile = *cpuProfile, *memProfile
 	cfg.Clients = nil
@@ -40,7 +41,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if *freshness > 0 {
-		rep, err := loadbench.Freshness(ctx, cfg.Dir, *freshness, *freshRate, nil)
+		rep, err := loadbench.Freshness(ctx, loadbench.FreshnessConfig{Dir: cfg.Dir, Events: *freshness, Rate: *freshRate, KinesisEndpoint: *kinesisEndpoint})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "tannin-loadbench:", err)
 			os.Exit(1)

@@ -20,18 +20,18 @@ import (
 // endpoint (kinesalite and LocalStack accept any).
 const demoRegion = "us-east-1"
 
-// kinesisProducer writes the demo's events with PutRecords.
-type kinesisProducer struct {
+// KinesisProducer writes the demo's events with PutRecords.
+type KinesisProducer struct {
 	cli  *kinesis.Client
 	name string
 }
 
-// newKinesisProducer connects to endpoint and creates the demo stream with
+// NewKinesisProducer connects to endpoint and creates the demo stream with
 // shards shards unless it exists. Without AWS credentials in the
 // environment it uses placeholder ones, which Kinesis-API emulators
 // accept; the table's consumers then find the same ones in the
 // environment through the SDK's default chain.
-func newKinesisProducer(ctx context.Context, endpoint, name string, shards int) (*kinesisProducer, error) {
+func NewKinesisProducer(ctx context.Context, endpoint, name string, shards int) (*KinesisProducer, error) {
 	if os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
 		os.Setenv("AWS_ACCESS_KEY_ID", "tannin-quickstart")
 		os.Setenv("AWS_SECRET_ACCESS_KEY", "tannin-quickstart")
@@ -41,7 +41,7 @@ func newKinesisProducer(ctx context.Context, endpoint, name string, shards int) 
 		return nil, fmt.Errorf("kinesis endpoint %s: %w", endpoint, err)
 	}
 	cli := kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	p := &kinesisProducer{cli: cli, name: name}
+	p := &KinesisProducer{cli: cli, name: name}
 	_, err = cli.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(int32(shards))})
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
@@ -62,7 +62,7 @@ func newKinesisProducer(ctx context.Context, endpoint, name string, shards int) 
 	}
 }
 
-func (p *kinesisProducer) produce(ctx context.Context, evs []event) (int, error) {
+func (p *KinesisProducer) produce(ctx context.Context, evs []event) (int, error) {
 	sent := 0
 	for sent < len(evs) {
 		batch := evs[sent:min(len(evs), sent+500)] // PutRecords takes 500
@@ -86,12 +86,18 @@ func (p *kinesisProducer) produce(ctx context.Context, evs []event) (int, error)
 	return sent, nil
 }
 
-func (p *kinesisProducer) close() error { return nil }
+func (p *KinesisProducer) close() error { return nil }
 
-// kinesisTableConfig is the streaming demo's table reading the Kinesis
+// Put writes one event.
+func (p *KinesisProducer) Put(ctx context.Context, key string, data []byte) error {
+	_, err := p.produce(ctx, []event{{key: key, data: data}})
+	return err
+}
+
+// KinesisTableConfig is the streaming demo's table reading the Kinesis
 // stream at endpoint, in Pinot's keys (Pinot's consumer factory and
 // decoder class names are accepted as-is).
-func kinesisTableConfig(endpoint string) ([]byte, error) {
+func KinesisTableConfig(endpoint string) ([]byte, error) {
 	var tc map[string]any
 	if err := json.Unmarshal(deploy.StreamingTableConfig, &tc); err != nil {
 		return nil, err
@@ -103,6 +109,9 @@ func kinesisTableConfig(endpoint string) ([]byte, error) {
 		"region":                    demoRegion,
 		"endpoint":                  endpoint,
 		"shardIteratorType":         "TRIM_HORIZON",
+		// Kinesis allows 5 reads per second per shard; Pinot's default of
+		// 1 makes an event wait up to a second.
+		"requests_per_second_limit":                  "4",
 		"stream.kinesis.consumer.factory.class.name": "org.apache.pinot.plugin.stream.kinesis.KinesisConsumerFactory",
 		"stream.kinesis.decoder.class.name":          "org.apache.pinot.plugin.inputformat.json.JSONMessageDecoder",
 		"realtime.segment.flush.threshold.rows":      "50000",

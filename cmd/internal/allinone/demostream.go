@@ -73,12 +73,12 @@ func startStreamDemo(ctx context.Context, w io.Writer, c *Cluster, rc *restclien
 		tableJSON = deploy.StreamingTableConfig
 	)
 	if kinesisEndpoint != "" {
-		kp, err := newKinesisProducer(ctx, kinesisEndpoint, streamingTable, demoPartitions)
+		kp, err := NewKinesisProducer(ctx, kinesisEndpoint, streamingTable, demoPartitions)
 		if err != nil {
 			return nil, err
 		}
 		p = kp
-		if tableJSON, err = kinesisTableConfig(kinesisEndpoint); err != nil {
+		if tableJSON, err = KinesisTableConfig(kinesisEndpoint); err != nil {
 			kp.close()
 			return nil, err
 		}

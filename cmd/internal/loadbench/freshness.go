@@ -27,29 +27,63 @@ import (
 type FreshnessReport struct {
 	Events        int
 	Background    int // events per second produced meanwhile
+	Source        string
 	P50, P99, Max time.Duration
 }
 
-// Freshness measures, for events events, the time from a record's append
-// to the stream returning to the first broker answer that counts it: a
-// REALTIME table on a local stream in the all-in-one cluster, a background
-// load of rate events/s, and for each probe event a unique user id
-// polled with COUNT(*) through POST /query/sql.
-func Freshness(ctx context.Context, dir string, events, rate int, log *slog.Logger) (*FreshnessReport, error) {
+// FreshnessConfig sizes a freshness run.
+type FreshnessConfig struct {
+	// Dir holds the cluster's data.
+	Dir string
+	// Events is the number of probe events; Rate the background load in
+	// events per second.
+	Events, Rate int
+	// KinesisEndpoint, when set, runs the table on a Kinesis stream there
+	// (kinesalite, say) instead of the in-process local stream.
+	KinesisEndpoint string
+	Log             *slog.Logger
+}
+
+// Freshness measures, for each probe event, the time from its write to
+// the stream returning to the first broker answer that counts it: a
+// REALTIME table in the all-in-one cluster, a background load, and for each
+// probe a unique user id polled with COUNT(*) through POST /query/sql.
+func Freshness(ctx context.Context, cfg FreshnessConfig) (*FreshnessReport, error) {
+	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	ccfg := allinone.DefaultConfig()
-	ccfg.Dir = filepath.Join(dir, "freshness")
+	ccfg.Dir = filepath.Join(cfg.Dir, "freshness")
 	os.RemoveAll(ccfg.Dir)
 	ccfg.EtcdPort, ccfg.EtcdPeerPort, ccfg.ControllerPort, ccfg.BrokerPort, ccfg.ServerAdminPort, ccfg.ServerQueryPort = 0, 0, 0, 0, 0, 0
-	ccfg.LocalStreams = &streams.Local{}
-	s, err := localstream.Open(filepath.Join(ccfg.Dir, "stream"), localstream.Options{Partitions: 4})
-	if err != nil {
-		return nil, err
+	var (
+		put       func(ctx context.Context, key string, data []byte) error
+		tableJSON = deploy.StreamingTableConfig
+		source    = "a local stream"
+	)
+	if cfg.KinesisEndpoint != "" {
+		kp, err := allinone.NewKinesisProducer(ctx, cfg.KinesisEndpoint, "webEvents", 4)
+		if err != nil {
+			return nil, err
+		}
+		if tableJSON, err = allinone.KinesisTableConfig(cfg.KinesisEndpoint); err != nil {
+			return nil, err
+		}
+		put, source = kp.Put, "Kinesis at "+cfg.KinesisEndpoint
+	} else {
+		ccfg.LocalStreams = &streams.Local{}
+		s, err := localstream.Open(filepath.Join(ccfg.Dir, "stream"), localstream.Options{Partitions: 4})
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		ccfg.LocalStreams.Register("webEvents", s)
+		put = func(_ context.Context, key string, data []byte) error {
+			_, _, err := s.Produce(key, data)
+			return err
+		}
 	}
-	defer s.Close()
-	ccfg.LocalStreams.Register("webEvents", s)
 	c, err := allinone.Start(ctx, ccfg, log)
 	if err != nil {
 		return nil, err
@@ -67,7 +101,7 @@ func Freshness(ctx context.Context, dir string, events, rate int, log *slog.Logg
 	if err := rc.AddSchema(ctx, deploy.StreamingSchema); err != nil {
 		return nil, err
 	}
-	if err := rc.AddTable(ctx, deploy.StreamingTableConfig); err != nil {
+	if err := rc.AddTable(ctx, tableJSON); err != nil {
 		return nil, err
 	}
 
@@ -83,9 +117,9 @@ func Freshness(ctx context.Context, dir string, events, rate int, log *slog.Logg
 			case <-bctx.Done():
 				return
 			case now := <-t.C:
-				for range rate / 100 {
+				for range cfg.Rate / 100 {
 					live.Next(&tx, now.UnixMilli())
-					s.Produce(tx.UserID, datagen.AppendTransactionJSON(nil, &tx, datagen.RawOptions{}))
+					put(bctx, tx.UserID, datagen.AppendTransactionJSON(nil, &tx, datagen.RawOptions{}))
 				}
 			}
 		}
@@ -94,11 +128,11 @@ func Freshness(ctx context.Context, dir string, events, rate int, log *slog.Logg
 	hc := &http.Client{Timeout: 10 * time.Second}
 	var lat []time.Duration
 	var tx datagen.Transaction
-	for i := range events {
+	for i := range cfg.Events {
 		live.Next(&tx, time.Now().UnixMilli())
 		tx.UserID = "probe-" + strconv.Itoa(i)
 		q, _ := json.Marshal(map[string]string{"sql": "SELECT COUNT(*) FROM webEvents WHERE userID = '" + tx.UserID + "'"})
-		if _, _, err := s.Produce(tx.UserID, datagen.AppendTransactionJSON(nil, &tx, datagen.RawOptions{})); err != nil {
+		if err := put(ctx, tx.UserID, datagen.AppendTransactionJSON(nil, &tx, datagen.RawOptions{})); err != nil {
 			return nil, err
 		}
 		start := time.Now()
@@ -118,7 +152,7 @@ func Freshness(ctx context.Context, dir string, events, rate int, log *slog.Logg
 		time.Sleep(5 * time.Millisecond)
 	}
 	slices.Sort(lat)
-	return &FreshnessReport{Events: events, Background: rate,
+	return &FreshnessReport{Events: cfg.Events, Background: cfg.Rate, Source: source,
 		P50: lat[len(lat)/2], P99: lat[len(lat)*99/100], Max: lat[len(lat)-1]}, nil
 }
 
@@ -155,6 +189,6 @@ func countOf(hc *http.Client, brokerURL string, body []byte) (int64, error) {
 
 // PrintFreshness writes the report.
 func PrintFreshness(w io.Writer, r *FreshnessReport) {
-	fmt.Fprintf(w, "freshness: %d probe events through a local stream with %d events/s of background load: append → counted by the broker p50 %s, p99 %s, max %s\n",
-		r.Events, r.Background, r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+	fmt.Fprintf(w, "freshness: %d probe events through %s with %d events/s of background load: write → counted by the broker p50 %s, p99 %s, max %s\n",
+		r.Events, r.Source, r.Background, r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
 }
