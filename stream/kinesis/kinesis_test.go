@@ -407,11 +407,12 @@ func TestThrottlingBackoff(t *testing.T) {
 	}
 
 	// Throttled past MaxWait: the Fetch returns empty, no error, in about
-	// MaxWait, and the next Fetch continues the backoff.
+	// MaxWait, and the next Fetch continues the backoff. (The backoff is
+	// jittered into [150ms, 300ms]: MaxWait is below its least.)
 	s2 := newTestStream(t, srv, "throttle2", 1, func(c *Config) {
 		c.HTTPClient = &http.Client{Transport: rt}
 		c.BackoffBase, c.BackoffMax = 300*time.Millisecond, 300*time.Millisecond
-		c.MaxWait = 200 * time.Millisecond
+		c.MaxWait = 100 * time.Millisecond
 	})
 	if _, _, err := srv.Put(ctx, "throttle2", "k", []byte("w")); err != nil {
 		t.Fatal(err)
@@ -424,7 +425,7 @@ func TestThrottlingBackoff(t *testing.T) {
 		t.Fatalf("throttled Fetch: %+v, %v; want empty, no error", r, err)
 	}
 	if el := time.Since(start); el > 600*time.Millisecond {
-		t.Fatalf("throttled Fetch took %v with MaxWait 200ms", el)
+		t.Fatalf("throttled Fetch took %v with MaxWait 100ms", el)
 	}
 	got, _ = readAll(t, c2, stream.Start, 1, 10)
 	if got[0].data != "w" {
