@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/loadbench"
 )
@@ -26,7 +27,8 @@ func main() {
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the measured levels to this file")
 	freshness := flag.Int("freshness", 0, "instead of the query load, measure the freshness of this many probe events through a REALTIME table")
 	freshRate := flag.Int("freshness-background", 1000, "events per second produced alongside the freshness probes")
-	kinesisEndpoint := flag.String("kinesis-endpoint", "", "with -freshness: run the table on a Kinesis-API stream at this URL (e.g. kinesalite) instead of a local stream")
+	throughput := flag.Int("throughput", 0, "instead of the query load, write this many events into a REALTIME table and time until all are counted")
+	kinesisEndpoint := flag.String("kinesis-endpoint", "", "with -freshness or -throughput: run the table on a Kinesis-API stream at this URL (e.g. kinesalite) instead of a local stream")
 	flag.Parse()
 	cfg.CPUProfile, cfg.MemProfile = *cpuProfile, *memProfile
 	cfg.Clients = nil
@@ -40,6 +42,17 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *throughput > 0 {
+		rep, err := loadbench.Throughput(ctx, cfg.Dir, *kinesisEndpoint, *throughput, nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tannin-loadbench:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("throughput: %d events through %s: written in %s (%.0f/s), all counted by the broker after %s (%.0f/s)\n",
+			rep.Events, rep.Source, rep.Produce.Round(time.Millisecond), float64(rep.Events)/rep.Produce.Seconds(),
+			rep.Visible.Round(time.Millisecond), float64(rep.Events)/rep.Visible.Seconds())
+		return
+	}
 	if *freshness > 0 {
 		rep, err := loadbench.Freshness(ctx, loadbench.FreshnessConfig{Dir: cfg.Dir, Events: *freshness, Rate: *freshRate, KinesisEndpoint: *kinesisEndpoint})
 		if err != nil {

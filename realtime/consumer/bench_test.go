@@ -2,6 +2,9 @@ package consumer
 
 import (
 	"context"
+	"github.com/tannin-db/tannin/deepstore"
+	"github.com/tannin-db/tannin/deepstore/s3"
+	"github.com/tannin-db/tannin/deepstore/s3/s3test"
 	"os"
 	"path/filepath"
 	"sort"
@@ -74,6 +77,26 @@ func BenchmarkFreshness(b *testing.B) {
 // local-filesystem deep store: what the committer does between COMMIT and
 // CommitEnd.
 func BenchmarkSealUpload1M(b *testing.B) {
+	b.Run("deepstore=local", func(b *testing.B) {
+		ds, err := localfs.New(filepath.Join(b.TempDir(), "deep"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		sealUpload(b, ds)
+	})
+	// A real S3-API server (s3rver, started by the harness) on loopback.
+	b.Run("deepstore=s3", func(b *testing.B) {
+		srv := s3test.Start(b)
+		srv.SetEnv(b)
+		ds, err := s3.Open(context.Background(), srv.URI("bench"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		sealUpload(b, ds)
+	})
+}
+
+func sealUpload(b *testing.B, ds deepstore.Store) {
 	const rows = 1_000_000
 	sch, tc := testTables(b)
 	mc := mutable.ConfigFromTable("clicks__0__0__20240501T0000Z", sch, tc, rows)
@@ -98,10 +121,6 @@ func BenchmarkSealUpload1M(b *testing.B) {
 		}
 	}
 	dir := b.TempDir()
-	ds, err := localfs.New(filepath.Join(dir, "deep"))
-	if err != nil {
-		b.Fatal(err)
-	}
 	bc := mc.BuildConfig()
 	bc.SortedColumn, bc.RangeColumns = tc.Index.SortedColumn, tc.Index.RangeIndexColumns
 	bc.EndOffset = "1000000"

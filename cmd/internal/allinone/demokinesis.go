@@ -62,13 +62,13 @@ func NewKinesisProducer(ctx context.Context, endpoint, name string, shards int) 
 	}
 }
 
-func (p *KinesisProducer) produce(ctx context.Context, evs []event) (int, error) {
+func (p *KinesisProducer) produce(ctx context.Context, evs []Event) (int, error) {
 	sent := 0
 	for sent < len(evs) {
 		batch := evs[sent:min(len(evs), sent+500)] // PutRecords takes 500
 		in := &kinesis.PutRecordsInput{StreamName: aws.String(p.name)}
 		for _, e := range batch {
-			in.Records = append(in.Records, types.PutRecordsRequestEntry{Data: e.data, PartitionKey: aws.String(e.key)})
+			in.Records = append(in.Records, types.PutRecordsRequestEntry{Data: e.Data, PartitionKey: aws.String(e.Key)})
 		}
 		out, err := p.cli.PutRecords(ctx, in)
 		if err != nil {
@@ -88,9 +88,9 @@ func (p *KinesisProducer) produce(ctx context.Context, evs []event) (int, error)
 
 func (p *KinesisProducer) close() error { return nil }
 
-// Put writes one event.
-func (p *KinesisProducer) Put(ctx context.Context, key string, data []byte) error {
-	_, err := p.produce(ctx, []event{{key: key, data: data}})
+// Put writes events, in order.
+func (p *KinesisProducer) Put(ctx context.Context, evs []Event) error {
+	_, err := p.produce(ctx, evs)
 	return err
 }
 

@@ -29,20 +29,21 @@ const demoPartitions = 4
 // producer writes events; the local stream and a Kinesis stream both
 // serve. produce returns how many of the events it wrote, in order.
 type producer interface {
-	produce(ctx context.Context, evs []event) (int, error)
+	produce(ctx context.Context, evs []Event) (int, error)
 	close() error
 }
 
-type event struct {
-	key  string
-	data []byte
+// Event is one record for a demo stream.
+type Event struct {
+	Key  string
+	Data []byte
 }
 
 type localProducer struct{ s *localstream.Stream }
 
-func (p localProducer) produce(_ context.Context, evs []event) (int, error) {
+func (p localProducer) produce(_ context.Context, evs []Event) (int, error) {
 	for i, e := range evs {
-		if _, _, err := p.s.Produce(e.key, e.data); err != nil {
+		if _, _, err := p.s.Produce(e.Key, e.Data); err != nil {
 			return i, err
 		}
 	}
@@ -142,7 +143,7 @@ func generate(ctx context.Context, p producer, rate int) {
 	defer t.Stop()
 	var (
 		tx      datagen.Transaction
-		pending []event
+		pending []Event
 		owed    float64
 	)
 	for {
@@ -153,7 +154,7 @@ func generate(ctx context.Context, p producer, rate int) {
 			owed += float64(rate) * tick.Seconds()
 			for ; owed >= 1 && len(pending) < rate; owed-- {
 				live.Next(&tx, now.UnixMilli())
-				pending = append(pending, event{key: tx.UserID, data: datagen.AppendTransactionJSON(nil, &tx, datagen.RawOptions{})})
+				pending = append(pending, Event{Key: tx.UserID, Data: datagen.AppendTransactionJSON(nil, &tx, datagen.RawOptions{})})
 			}
 			owed = min(owed, 1)
 			n, _ := p.produce(ctx, pending)

@@ -43,3 +43,21 @@ func TestFreshnessLocal(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 }
+
+// BenchmarkThroughputKinesalite is issue #5's end-to-end ingestion rate
+// through kinesalite: 100,000 events written by 4 writers with PutRecords
+// into 4 shards, until COUNT(*) through the broker counts them all. Run
+// with -benchtime 1x.
+func BenchmarkThroughputKinesalite(b *testing.B) {
+	kin := kinesistest.Start(b)
+	for b.Loop() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		rep, err := Throughput(ctx, b.TempDir(), kin.Endpoint, 100_000, nil)
+		cancel()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(rep.Events)/rep.Produce.Seconds(), "written/s")
+		b.ReportMetric(float64(rep.Events)/rep.Visible.Seconds(), "ingested/s")
+	}
+}
