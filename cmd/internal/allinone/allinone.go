@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 
@@ -120,6 +121,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) 
 	}
 	bcfg := broker.DefaultConfig()
 	bcfg.Port = cfg.BrokerPort
+	// Here the broker waits on a server that shares its CPUs, so it
+	// admits fewer queries at once than a broker of its own would: a
+	// first-come, first-served queue gives a shorter tail than the Go
+	// scheduler interleaving many queries' steps.
+	bcfg.MaxConcurrentQueries = 8 * runtime.GOMAXPROCS(0)
 	brk, err := broker.New(bcfg, nc, deps)
 	if err != nil {
 		c.abort()

@@ -73,7 +73,7 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Broker, error) {
 	}
 	slots := cfg.MaxConcurrentQueries
 	if slots == 0 {
-		slots = 8 * runtime.GOMAXPROCS(0)
+		slots = 64 * runtime.GOMAXPROCS(0)
 	}
 	b.admit = make(chan struct{}, slots)
 	b.metrics = newBrokerMetrics(slots)

@@ -37,7 +37,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// MaxConcurrentQueries bounds the queries the broker works on at once;
 	// the others wait in arrival order, their wait counting against their
-	// timeout. 0 means eight per CPU: a broker mostly waits on servers.
+	// timeout. 0 means 64 per CPU: a broker mostly waits on servers, and
+	// a low bound would cap a large cluster at the broker.
 	MaxConcurrentQueries int
 
 	// Now is the clock (time.Now when nil). Not a flag.
@@ -75,7 +76,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", c.MaxMessageBytes, "largest gRPC response accepted from a server, in bytes")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "time given to queries in flight at shutdown")
 	fs.IntVar(&c.MaxConcurrentQueries, "max-concurrent-queries", c.MaxConcurrentQueries,
-		"queries worked on at once, the rest queued first come, first served; 0 means eight per CPU")
+		"queries worked on at once, the rest queued first come, first served; 0 means 64 per CPU")
 }
 
 // Validate checks the configuration.
@@ -84,7 +85,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("-port %d: want 0..65535", c.Port)
 	}
 	if c.MaxConcurrentQueries < 0 {
-		return fmt.Errorf("-max-concurrent-queries %d: want 0 (eight per CPU) or more", c.MaxConcurrentQueries)
+		return fmt.Errorf("-max-concurrent-queries %d: want 0 (64 per CPU) or more", c.MaxConcurrentQueries)
 	}
 	if c.Timeout <= 0 {
 		return fmt.Errorf("-timeout-ms %d: must be positive", c.Timeout.Milliseconds())
