@@ -180,7 +180,7 @@ func (rt *realtime) reconcile(snap *cluster.Snapshot) {
 			rp := t.parts[part]
 			if rp == nil {
 				var err error
-				if rp, err = rt.startPartition(t, tbl, snap, part, len(consuming), segs[0].FlushRows); err != nil {
+				if rp, err = rt.startPartition(t, tbl, snap, part, segs[0].FlushRows); err != nil {
 					t.err = err.Error()
 					rt.s.log.Error("start partition consumer", "table", table, "partition", part, "err", err)
 					continue
@@ -243,22 +243,20 @@ func (rt *realtime) openTable(table string, tbl *cluster.Table) *rtTable {
 }
 
 // flushRows is the per-segment row threshold: the one the controller
-// recorded in the segment (the same on every replica), else worked out for
-// a server consuming nParts partitions of the table (records written
-// before thresholds were recorded).
-func flushRows(f streamconfig.FlushConfig, nParts, recorded int) int {
+// recorded in the segment, the same on every replica (it divides a
+// threshold shared by partitions); none is recorded for size-based
+// flushing, which starts from the autotune rows.
+func flushRows(f streamconfig.FlushConfig, recorded int) int {
 	switch {
 	case recorded > 0:
 		return recorded
 	case f.SizeBased:
 		return max(1, f.AutotuneInitialRows)
-	case f.RowsSharedByPartitions && nParts > 1:
-		return max(1, f.Rows/nParts)
 	}
 	return max(1, f.Rows)
 }
 
-func (rt *realtime) startPartition(t *rtTable, tbl *cluster.Table, snap *cluster.Snapshot, part string, nParts, recordedFlush int) (*rtPartition, error) {
+func (rt *realtime) startPartition(t *rtTable, tbl *cluster.Table, snap *cluster.Snapshot, part string, recordedFlush int) (*rtPartition, error) {
 	sch := snap.TableSchema(t.name)
 	if sch == nil {
 		return nil, fmt.Errorf("table %s has no schema", t.name)
@@ -266,7 +264,7 @@ func (rt *realtime) startPartition(t *rtTable, tbl *cluster.Table, snap *cluster
 	cfg := consumer.Config{
 		TableWithType: t.name, Table: tbl.Config, Schema: sch.Schema, Decoder: t.cfg.Decoder,
 		Partition: part, Instance: rt.s.name,
-		FlushRows: flushRows(t.cfg.Flush, nParts, recordedFlush), FlushTime: t.cfg.Flush.Time,
+		FlushRows: flushRows(t.cfg.Flush, recordedFlush), FlushTime: t.cfg.Flush.Time,
 		Log: rt.s.log,
 	}
 	if t.cfg.Flush.SizeBased {
