@@ -79,6 +79,43 @@ func (c *testCluster) startHTTPRole(bin, name string) *node {
 	return n
 }
 
+// startCluster starts etcd and the role processes (all on 127.0.0.1, with
+// binaries built into dir), waits until each answers /health, and returns
+// the cluster with a metadata cache the test watches it through.
+func startCluster(t *testing.T, ctx context.Context, dir, name, deepStore string, controllers, servers, brokers int) (*testCluster, *cluster.Cache) {
+	t.Helper()
+	c := &testCluster{t: t, dir: dir, bins: buildBinaries(t, filepath.Join(dir, "bin"))}
+	etcdPort := clustertest.FreePort(t)
+	etcd := startProc(t, dir, "etcd", c.bins.path("tannin"), "etcd", "--data-dir", filepath.Join(dir, "etcd"),
+		"--listen-client", "127.0.0.1:"+strconv.Itoa(etcdPort), "--listen-peer", "127.0.0.1:"+strconv.Itoa(clustertest.FreePort(t)))
+	waitLine(t, etcd, "etcd serving", time.Minute)
+	endpoint := "http://127.0.0.1:" + strconv.Itoa(etcdPort)
+	c.common = []string{"-etcd-endpoints", endpoint, "-cluster-name", name, "-deep-store", deepStore,
+		"-host", "127.0.0.1", "-log-level", "warn"}
+	for i := range controllers {
+		c.controllers = append(c.controllers, c.startHTTPRole("controller", fmt.Sprintf("controller%d", i)))
+	}
+	for i := range servers {
+		c.servers = append(c.servers, c.startServer(i))
+	}
+	for i := range brokers {
+		c.brokers = append(c.brokers, c.startHTTPRole("broker", fmt.Sprintf("broker%d", i)))
+	}
+	for _, n := range append(append(append([]*node{}, c.controllers...), c.servers...), c.brokers...) {
+		waitHealthy(t, n.p, n.url+"/health", time.Minute)
+	}
+	cli, err := cluster.Dial([]string{endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	cache, err := cluster.NewCache(ctx, cluster.NewStore(cli, name), slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, cache
+}
+
 // TestMultiProcessCluster runs etcd, 2 controllers, 3 servers and 2
 // brokers as separate processes, loads a table with replication 2 and
 // checks answers against DuckDB through both brokers with pinot-client-go
@@ -91,38 +128,7 @@ func TestMultiProcessCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	c := &testCluster{t: t, dir: dir, bins: buildBinaries(t, filepath.Join(dir, "bin"))}
-
-	etcdPort := clustertest.FreePort(t)
-	etcd := startProc(t, dir, "etcd", c.bins.path("tannin"), "etcd", "--data-dir", filepath.Join(dir, "etcd"),
-		"--listen-client", "127.0.0.1:"+strconv.Itoa(etcdPort), "--listen-peer", "127.0.0.1:"+strconv.Itoa(clustertest.FreePort(t)))
-	waitLine(t, etcd, "etcd serving", time.Minute)
-	endpoint := "http://127.0.0.1:" + strconv.Itoa(etcdPort)
-	c.common = []string{"-etcd-endpoints", endpoint, "-cluster-name", "e2e", "-deep-store", "file://" + filepath.Join(dir, "deepstore"),
-		"-host", "127.0.0.1", "-log-level", "warn"}
-	for i := range 2 {
-		c.controllers = append(c.controllers, c.startHTTPRole("controller", fmt.Sprintf("controller%d", i)))
-	}
-	for i := range 3 {
-		c.servers = append(c.servers, c.startServer(i))
-	}
-	for i := range 2 {
-		c.brokers = append(c.brokers, c.startHTTPRole("broker", fmt.Sprintf("broker%d", i)))
-	}
-	for _, n := range append(append(append([]*node{}, c.controllers...), c.servers...), c.brokers...) {
-		waitHealthy(t, n.p, n.url+"/health", time.Minute)
-	}
-
-	// The test watches the cluster through its own etcd client.
-	cli, err := cluster.Dial([]string{endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	cache, err := cluster.NewCache(ctx, cluster.NewStore(cli, "e2e"), slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, cache := startCluster(t, ctx, dir, "e2e", "file://"+filepath.Join(dir, "deepstore"), 2, 3, 2)
 
 	// Schema, table and segments; DuckDB gets the same rows.
 	sch := datagen.WebTransactions{}.Schema()

@@ -3,10 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +15,6 @@ import (
 	"github.com/startreedata/pinot-client-go/pinot"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
-	"github.com/tannin-db/tannin/cmd/internal/cluster/clustertest"
 	"github.com/tannin-db/tannin/cmd/internal/restclient"
 	"github.com/tannin-db/tannin/deepstore/s3"
 	"github.com/tannin-db/tannin/deepstore/s3/s3test"
@@ -99,31 +95,7 @@ func TestRealtimeKinesisS3(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c := &testCluster{t: t, dir: dir, bins: buildBinaries(t, filepath.Join(dir, "bin"))}
-	etcdPort := clustertest.FreePort(t)
-	etcd := startProc(t, dir, "etcd", c.bins.path("tannin"), "etcd", "--data-dir", filepath.Join(dir, "etcd"),
-		"--listen-client", "127.0.0.1:"+strconv.Itoa(etcdPort), "--listen-peer", "127.0.0.1:"+strconv.Itoa(clustertest.FreePort(t)))
-	waitLine(t, etcd, "etcd serving", time.Minute)
-	endpoint := "http://127.0.0.1:" + strconv.Itoa(etcdPort)
-	c.common = []string{"-etcd-endpoints", endpoint, "-cluster-name", "rt", "-deep-store", s3srv.URI("tannin"),
-		"-host", "127.0.0.1", "-log-level", "warn"}
-	c.controllers = append(c.controllers, c.startHTTPRole("controller", "controller0"))
-	for i := range 2 {
-		c.servers = append(c.servers, c.startServer(i))
-	}
-	c.brokers = append(c.brokers, c.startHTTPRole("broker", "broker0"))
-	for _, n := range append(append(append([]*node{}, c.controllers...), c.servers...), c.brokers...) {
-		waitHealthy(t, n.p, n.url+"/health", time.Minute)
-	}
-	cli, err := cluster.Dial([]string{endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	cache, err := cluster.NewCache(ctx, cluster.NewStore(cli, "rt"), slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, cache := startCluster(t, ctx, dir, "rt", s3srv.URI("tannin"), 1, 2, 1)
 
 	rc := restclient.New(c.controllers[0].url, c.brokers[0].url)
 	if err := rc.AddSchema(ctx, deploy.StreamingSchema); err != nil {
