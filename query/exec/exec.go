@@ -81,32 +81,42 @@ func (p *plan) executeSegments(ctx context.Context) (*Partial, error) {
 	next := atomic.Int64{}
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	work := func(w int) {
+		sc := scratchPool.Get().(*segScratch)
+		defer scratchPool.Put(sc)
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(segs) {
+				return
+			}
+			if err := ctx.Err(); err != nil {
+				errs[w] = err
+				return
+			}
+			if !p.aggregate && len(p.orderBy) == 0 && collected.Load() >= want {
+				results[i] = &segResult{}
+				continue
+			}
+			r, err := p.runSegment(ctx, segs[i], &collected, sc)
+			if err != nil {
+				errs[w] = fmt.Errorf("segment %q: %w", segs[i].Name(), err)
+				return
+			}
+			results[i] = r
+		}
+	}
+	// The calling goroutine is one of the workers: a fresh goroutine
+	// starts with a small stack that planning and execution grow, and
+	// under load the growth (stack copies) cost more than the work of a
+	// small segment.
+	for w := 1; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(segs) {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					errs[w] = err
-					return
-				}
-				if !p.aggregate && len(p.orderBy) == 0 && collected.Load() >= want {
-					results[i] = &segResult{}
-					continue
-				}
-				r, err := p.runSegment(ctx, segs[i], &collected)
-				if err != nil {
-					errs[w] = fmt.Errorf("segment %q: %w", segs[i].Name(), err)
-					return
-				}
-				results[i] = r
-			}
+			work(w)
 		}(w)
 	}
+	work(0)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -142,13 +152,37 @@ func (s *Stats) add(o *Stats) {
 	s.NumGroupsLimitReached = s.NumGroupsLimitReached || o.NumGroupsLimitReached
 }
 
-func (p *plan) runSegment(ctx context.Context, seg segment.Segment, collected *atomic.Int64) (*segResult, error) {
+// segScratch holds the buffers a worker reuses from one segment of a
+// query to the next: each is a batch long, and allocating them for every
+// segment made most of a selective query's garbage.
+type segScratch struct {
+	buf    []uint32   // the filter's batch of document ids
+	keyIDs [][]uint32 // the group keys' dictionary ids of a batch
+	groups []uint32
+	valid  []bool
+	// aggVecs are the aggregation batch's column vectors.
+	aggVecs []*vec.Vector
+}
+
+// scratchPool keeps segScratches from query to query: nothing a segment's
+// result holds points into them.
+var scratchPool = sync.Pool{New: func() any { return &segScratch{buf: make([]uint32, vec.BatchSize)} }}
+
+// keyIDBuf is the i-th group key's id buffer.
+func (sc *segScratch) keyIDBuf(i int) []uint32 {
+	for len(sc.keyIDs) <= i {
+		sc.keyIDs = append(sc.keyIDs, make([]uint32, vec.BatchSize))
+	}
+	return sc.keyIDs[i]
+}
+
+func (p *plan) runSegment(ctx context.Context, seg segment.Segment, collected *atomic.Int64, sc *segScratch) (*segResult, error) {
 	r := &segResult{}
 	if p.prune(seg) {
 		return r, nil
 	}
 	r.stats.NumSegmentsProcessed = 1
-	fc := &filterCtx{seg: seg, numDocs: seg.NumDocs(), buf: make([]uint32, vec.BatchSize)}
+	fc := &filterCtx{seg: seg, numDocs: seg.NumDocs(), buf: sc.buf, scratch: sc}
 	ds, err := evalFilter(p.table.Schema, seg, p.where, fc)
 	if err != nil {
 		return nil, err
@@ -243,13 +277,13 @@ func (p *plan) aggregateSegment(ctx context.Context, seg segment.Segment, ds doc
 	}
 	var grouper *segmentGrouper
 	if len(keys) > 0 {
-		grouper = newSegmentGrouper(keys, accs, p.numGroupsLimit, ds.cardinality(fc.numDocs))
+		grouper = newSegmentGrouper(keys, accs, p.numGroupsLimit, ds.cardinality(fc.numDocs), fc.scratch)
 	} else {
 		for _, a := range accs {
 			a.resize(1)
 		}
 	}
-	b := c.newBatch(seg)
+	b := c.newBatchReusing(seg, &fc.scratch.aggVecs)
 	b.rows = ds.cardinality(fc.numDocs)
 	ex := &expander{}
 	err := forEachBatch(ds, fc.numDocs, fc.buf, func(docs []uint32) error {

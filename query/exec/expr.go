@@ -53,9 +53,11 @@ type node interface {
 // compiler turns resolved syntax into nodes.
 type compiler struct {
 	schema *schema.Schema
-	// cols maps a column name to its slot in batch.cols.
-	cols     map[string]int
+	// colNames are the columns read, by slot in batch.cols: a query reads
+	// a few columns, and a linear search beats a map built per compile;
+	// colIndex takes over past a few dozen.
 	colNames []string
+	colIndex map[string]int
 	// slotOf, when set, maps an expression's SQL text to a slot: the
 	// post-aggregation phase compiles group keys and aggregates as slots.
 	slotOf    map[string]int
@@ -71,31 +73,62 @@ type compiler struct {
 }
 
 func newCompiler(s *schema.Schema) *compiler {
-	return &compiler{schema: s, cols: map[string]int{}}
+	return &compiler{schema: s}
 }
 
 // newBatch returns a batch environment for the columns this compiler saw.
 func (c *compiler) newBatch(seg segment.Segment) *batch {
-	b := &batch{seg: seg}
-	for _, name := range c.colNames {
+	return c.newBatchReusing(seg, nil)
+}
+
+// newBatchReusing is newBatch with the column vectors taken from *vecs
+// (grown as needed), which a worker keeps from segment to segment.
+func (c *compiler) newBatchReusing(seg segment.Segment, vecs *[]*vec.Vector) *batch {
+	b := &batch{seg: seg, cols: make([]*colSlot, len(c.colNames))}
+	for i, name := range c.colNames {
 		cs := &colSlot{name: name}
 		if seg != nil {
 			cs.col = seg.Column(name)
 		}
-		cs.v = vec.New(c.schema.Field(name).DataType)
-		b.cols = append(b.cols, cs)
+		t := c.schema.Field(name).DataType
+		if vecs == nil {
+			cs.v = vec.New(t)
+		} else {
+			if len(*vecs) <= i {
+				*vecs = append(*vecs, vec.New(t))
+			}
+			cs.v = (*vecs)[i]
+			cs.v.Reset(t, 0)
+		}
+		b.cols[i] = cs
 	}
 	return b
 }
 
 func (c *compiler) slot(name string) int {
-	slot, ok := c.cols[name]
-	if !ok {
-		slot = len(c.colNames)
-		c.cols[name] = slot
-		c.colNames = append(c.colNames, name)
+	if c.colIndex != nil {
+		if i, ok := c.colIndex[name]; ok {
+			return i
+		}
+	} else {
+		for i, n := range c.colNames {
+			if n == name {
+				return i
+			}
+		}
 	}
-	return slot
+	c.colNames = append(c.colNames, name)
+	i := len(c.colNames) - 1
+	switch {
+	case c.colIndex != nil:
+		c.colIndex[name] = i
+	case len(c.colNames) > 32: // SELECT * of a wide table
+		c.colIndex = make(map[string]int, 2*len(c.colNames))
+		for j, n := range c.colNames {
+			c.colIndex[n] = j
+		}
+	}
+	return i
 }
 
 // compileItem compiles a select-list item: a bare multi-value column is

@@ -102,6 +102,7 @@ type filterCtx struct {
 	seg     segment.Segment
 	numDocs int
 	buf     []uint32
+	scratch *segScratch
 	// entriesScanned counts values read by scans (Pinot's
 	// numEntriesScannedInFilter).
 	entriesScanned int64

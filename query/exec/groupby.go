@@ -244,17 +244,20 @@ type segmentGrouper struct {
 	groups []uint32
 	buf    []byte
 	valid  []bool
+	// scratch lends groups, valid and the keys' id buffers; finish gives
+	// back what grew.
+	scratch *segScratch
 }
 
-func newSegmentGrouper(keys []*keyCol, accs []accumulator, limit, rows int) *segmentGrouper {
+func newSegmentGrouper(keys []*keyCol, accs []accumulator, limit, rows int, sc *segScratch) *segmentGrouper {
 	denseLimit := max(uint64(denseGroupLimit), 2*uint64(rows))
-	g := &segmentGrouper{keys: keys, table: &groupTable{accs: accs, limit: limit}}
+	g := &segmentGrouper{keys: keys, table: &groupTable{accs: accs, limit: limit}, scratch: sc, groups: sc.groups, valid: sc.valid}
 	g.table.groupIDs = make([][]uint32, len(keys))
 	allDict := true
 	product := uint64(1)
 	totalBits := uint(0)
-	for _, k := range keys {
-		k.ids = make([]uint32, vec.BatchSize)
+	for j, k := range keys {
+		k.ids = sc.keyIDBuf(j)
 		g.hasMV = g.hasMV || k.mv
 		if k.dict == nil {
 			allDict = false
@@ -484,6 +487,7 @@ func (g *segmentGrouper) newGroup(row int) int64 {
 
 // finish materialises the key values of every group.
 func (g *segmentGrouper) finish() *groupTable {
+	g.scratch.groups, g.scratch.valid = g.groups, g.valid
 	t := g.table
 	t.keys = make([]*keyValues, len(g.keys))
 	for j, k := range g.keys {

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"context"
+
 	"github.com/tannin-db/tannin/query/sql"
 	"github.com/tannin-db/tannin/schema"
 	"github.com/tannin-db/tannin/segment"
@@ -30,6 +32,13 @@ func NewPruner(sch *schema.Schema, table string, st *sql.Statement) (*Pruner, er
 		pr.conj = conjuncts(normalize(p.where))
 	}
 	return pr, nil
+}
+
+// Reduce is exec.Reduce of the pruner's statement, on the plan the pruner
+// already made: a broker prunes and then reduces every query, and
+// planning twice cost as much as the reduce itself.
+func (pr *Pruner) Reduce(ctx context.Context, parts []*Partial) (*Result, error) {
+	return pr.p.reduce(ctx, parts)
 }
 
 // Prunes reports whether the segment described by m can be skipped.

@@ -118,7 +118,7 @@ func (b *Broker) answer(ctx context.Context, req *queryRequest, resp *response, 
 	// Reduce gets its own short budget: an answer gathered just before the
 	// deadline is still worth merging.
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	res, err := exec.Reduce(rctx, tr.Schema, raw, st, g.parts)
+	res, err := pruner.Reduce(rctx, g.parts)
 	rcancel()
 	resp.BrokerReduceTimeMs = b.now().Sub(reduceStart).Milliseconds()
 	if err != nil {
