@@ -255,6 +255,29 @@ func TestNumGroupsLimit(t *testing.T) {
 	}
 }
 
+// TestNumGroupsLimitKeepsCounting: once the limit stops new groups, the
+// groups already made go on aggregating, whatever the key's addressing.
+func TestNumGroupsLimitKeepsCounting(t *testing.T) {
+	tbl := testTable(t, genRows(5, 3000), 1, false)
+	for _, key := range []string{"userID", "userID, campaign"} {
+		full := mustQuery(t, tbl, "SELECT "+key+", COUNT(*), SUM(qty) FROM tx GROUP BY "+key+" LIMIT 100000")
+		want := map[string]string{}
+		n := strings.Count(key, ",") + 1
+		for _, r := range full.Rows {
+			want[fmt.Sprint(r[:n])] = fmt.Sprint(r[n:])
+		}
+		res := mustQuery(t, tbl, "SET numGroupsLimit = 3; SELECT "+key+", COUNT(*), SUM(qty) FROM tx GROUP BY "+key+" LIMIT 100000")
+		if !res.Stats.NumGroupsLimitReached || len(res.Rows) != 3 || len(full.Rows) <= 3 {
+			t.Fatalf("GROUP BY %s: limitReached=%v rows=%d of %d", key, res.Stats.NumGroupsLimitReached, len(res.Rows), len(full.Rows))
+		}
+		for _, r := range res.Rows {
+			if got := fmt.Sprint(r[n:]); got != want[fmt.Sprint(r[:n])] {
+				t.Errorf("GROUP BY %s: group %v = %s under the limit, %s without", key, r[:n], got, want[fmt.Sprint(r[:n])])
+			}
+		}
+	}
+}
+
 func TestQueryErrors(t *testing.T) {
 	tbl := testTable(t, genRows(6, 100), 1, false)
 	cases := []struct{ q, want string }{

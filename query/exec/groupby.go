@@ -418,6 +418,12 @@ func (g *segmentGrouper) assignIDs(n int) ([]uint32, []bool, error) {
 	groups := g.groups[:n]
 	valid := g.valid[:n]
 	t := g.table
+	if g.mode == 0 && len(g.keys) == 1 {
+		if g.assignDense1(groups, valid) {
+			return groups, nil, nil
+		}
+		return groups, valid, nil
+	}
 	allValid := true
 	for i := 0; i < n; i++ {
 		var gid int64 = -1
@@ -466,6 +472,38 @@ func (g *segmentGrouper) assignIDs(n int) ([]uint32, []bool, error) {
 		valid = nil
 	}
 	return groups, valid, nil
+}
+
+// assignDense1 is assignIDs for one dictionary key, the common case
+// (GROUP BY country): the key's id indexes the dense table directly. It
+// reports whether every row got a group (valid then is unspecified).
+func (g *segmentGrouper) assignDense1(groups []uint32, valid []bool) (allValid bool) {
+	dense := g.table.dense
+	allValid = true
+	for i, id := range g.keys[0].ids[:len(groups)] {
+		d := dense[id]
+		if d < 0 {
+			gid := g.newGroup(i)
+			if gid < 0 {
+				if allValid {
+					for j := range i {
+						valid[j] = true
+					}
+					allValid = false
+				}
+				valid[i] = false
+				groups[i] = 0
+				continue
+			}
+			d = int32(gid)
+			dense[id] = d
+		}
+		groups[i] = uint32(d)
+		if !allValid {
+			valid[i] = true
+		}
+	}
+	return allValid
 }
 
 func (g *segmentGrouper) newGroup(row int) int64 {

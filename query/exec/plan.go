@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tannin-db/tannin/query/sql"
@@ -21,6 +22,10 @@ const DefaultNumGroupsLimit = 100_000
 // plan is a query resolved against a table's schema.
 type plan struct {
 	table *Table
+	// pruneConsts are the literals of the WHERE clause converted for
+	// min/max pruning (pruneConst).
+	pruneMu     sync.Mutex
+	pruneConsts []prunedConst
 	// items are the output columns.
 	items []outItem
 	where sql.Expr

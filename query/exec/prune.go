@@ -75,6 +75,34 @@ func (p *plan) conjunctPrunes(seg segment.Segment, e sql.Expr) bool {
 }
 
 // rangePrunes tests `col op lit` against the column's min, max and bloom.
+// pruneConst is lit converted for a comparison with a column of type t,
+// and the storage the comparison happens in; ok is false when they do not
+// compare. A broker and a server ask for every segment, so conversions are
+// kept on the plan.
+func (p *plan) pruneConst(lit *sql.Literal, t schema.DataType) (k *constNode, kind schema.Storage, ok bool) {
+	p.pruneMu.Lock() // segment workers prune in parallel
+	defer p.pruneMu.Unlock()
+	for _, c := range p.pruneConsts {
+		if c.lit == lit && c.t == t {
+			return c.k, c.kind, c.k != nil
+		}
+	}
+	c := prunedConst{lit: lit, t: t}
+	if _, r, kind, err := unifyForCompare(&colNode{t: t}, newConstNode(lit)); err == nil {
+		c.k, c.kind = r.(*constNode), kind
+	}
+	p.pruneConsts = append(p.pruneConsts, c)
+	return c.k, c.kind, c.k != nil
+}
+
+// prunedConst is one conversion pruneConst made.
+type prunedConst struct {
+	lit  *sql.Literal
+	t    schema.DataType
+	k    *constNode
+	kind schema.Storage
+}
+
 func (p *plan) rangePrunes(seg segment.Segment, name string, op sql.BinaryOp, lit *sql.Literal) bool {
 	col := seg.Column(name)
 	if col == nil {
@@ -87,12 +115,10 @@ func (p *plan) rangePrunes(seg segment.Segment, name string, op sql.BinaryOp, li
 	if m.NullCount == seg.NumDocs() {
 		return true // every value is null: no comparison is true
 	}
-	cn := &colNode{t: m.DataType}
-	_, r, kind, err := unifyForCompare(cn, newConstNode(lit))
-	if err != nil {
+	k, kind, ok := p.pruneConst(lit, m.DataType)
+	if !ok {
 		return false
 	}
-	k := r.(*constNode)
 	if k.val.Null {
 		return true
 	}
