@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/tannin-db/tannin/cmd/internal/auth"
 	"github.com/tannin-db/tannin/cmd/internal/broker"
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
 	"github.com/tannin-db/tannin/cmd/internal/controller"
@@ -35,10 +36,33 @@ type Config struct {
 	EtcdPort, EtcdPeerPort           int
 	ControllerPort, BrokerPort       int
 	ServerAdminPort, ServerQueryPort int
+	// FlightPort is the broker's Arrow Flight SQL port (0: a free one,
+	// also when left at 8815 with BrokerPort 0; negative: off).
+	FlightPort int
 	// LocalStreams are the in-process streams realtime tables of type
 	// "local" read; register them before Start so that the server finds
 	// them when it starts consuming. Nil: none.
 	LocalStreams *streams.Local
+	// Auth turns authentication on, with Users created at start where
+	// absent (plain passwords are hashed; a password changed through the
+	// REST API survives restarts).
+	Auth  bool
+	Users []auth.UserConfig
+}
+
+// The quickstart's administrator, for the controller and the broker.
+const (
+	AdminUser     = "admin"
+	AdminPassword = "admin"
+)
+
+// DefaultUsers are admin/admin as ADMIN of the controller and the broker.
+func DefaultUsers() []auth.UserConfig {
+	var out []auth.UserConfig
+	for _, c := range []auth.Component{auth.Controller, auth.Broker} {
+		out = append(out, auth.UserConfig{Username: AdminUser, Password: AdminPassword, Component: string(c), Role: string(auth.Admin)})
+	}
+	return out
 }
 
 // DefaultConfig uses Apache Pinot's default ports.
@@ -47,12 +71,21 @@ func DefaultConfig() Config {
 		Dir: filepath.Join(".cache", "quickstart"), Host: "127.0.0.1",
 		EtcdPort: 2379, EtcdPeerPort: 2380,
 		ControllerPort: 9000, BrokerPort: 8099, ServerAdminPort: 8097, ServerQueryPort: 8090,
+		Auth: true, Users: DefaultUsers(),
+		FlightPort: broker.DefaultFlightPort,
 	}
 }
 
 // Cluster is a running all-in-one cluster.
 type Cluster struct {
 	ControllerURL, BrokerURL, ServerAdminURL, ServerQueryAddr, EtcdURL string
+	// Authorization is the header value the process's own tools send
+	// (the quickstart's demo queries): the cluster-internal credential,
+	// which keeps working when an admin's password changes; "" when
+	// authentication is off.
+	Authorization string
+	// FlightAddr is the broker's Flight SQL host:port, "" when off.
+	FlightAddr string
 
 	etcd   *cluster.Embedded
 	deps   *node.Deps
@@ -88,6 +121,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) 
 	nc.EtcdEndpoints = []string{e.Endpoint()}
 	nc.Host = cfg.Host
 	nc.DeepStore = "file://" + filepath.Join(abs, "deepstore")
+	nc.AuthEnabled = cfg.Auth
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Cluster{etcd: e, cancel: cancel, EtcdURL: e.Endpoint()}
 	deps, err := node.Connect(ctx, nc, log)
@@ -103,6 +137,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) 
 		deps.LocalStreams = &streams.Local{}
 	}
 	c.deps = deps
+	if cfg.Auth {
+		if err := c.ensureUsers(ctx, cfg.Users); err != nil {
+			c.abort()
+			return nil, err
+		}
+		c.Authorization = auth.InternalCredential(deps.AuthSecret)
+	}
 
 	ccfg := controller.DefaultConfig()
 	ccfg.Port = cfg.ControllerPort
@@ -120,7 +161,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) 
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	bcfg := broker.DefaultConfig()
-	bcfg.Port = cfg.BrokerPort
+	bcfg.Port, bcfg.FlightPort = cfg.BrokerPort, cfg.FlightPort
 	// Here the broker waits on a server that shares its CPUs, so it
 	// admits fewer queries at once than a broker of its own would: a
 	// first-come, first-served queue gives a shorter tail than the Go
@@ -133,6 +174,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) 
 	}
 	c.ControllerURL = "http://" + ctl.HTTPAddr()
 	c.BrokerURL = "http://" + brk.HTTPAddr()
+	c.FlightAddr = brk.FlightAddr()
 	c.ServerAdminURL = "http://" + srv.HTTPAddr()
 	c.ServerQueryAddr = srv.GRPCAddr()
 	for name, r := range map[string]node.Role{"controller": ctl, "server": srv, "broker": brk} {
@@ -149,6 +191,30 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) 
 		}()
 	}
 	return c, nil
+}
+
+// ensureUsers creates the configured users that do not exist yet.
+func (c *Cluster) ensureUsers(ctx context.Context, users []auth.UserConfig) error {
+	snap := c.deps.Cache.Snapshot()
+	var missing []*auth.UserConfig
+	for _, u := range users {
+		if err := u.Validate(); err != nil {
+			return err
+		}
+		// Hashing costs tens of milliseconds: only for new users.
+		if snap.UserConfigs[u.Key()] != nil {
+			continue
+		}
+		if err := u.HashConfig(true); err != nil {
+			return err
+		}
+		missing = append(missing, &u)
+	}
+	if _, err := c.deps.Store.EnsureUsers(ctx, missing); err != nil {
+		return err
+	}
+	_, err := c.deps.Cache.Sync(ctx)
+	return err
 }
 
 func hostPort(host string, port int) (string, error) {

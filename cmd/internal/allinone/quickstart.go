@@ -64,6 +64,7 @@ func runQuickstart(ctx context.Context, env *cli.Env, args []string) error {
 	kinesisEndpoint := fs.String("kinesis-endpoint", "", "run the streaming demo through the Kinesis-API stream at this `URL` (e.g. kinesalite's http://127.0.0.1:4567) instead of a local stream")
 	fs.IntVar(&cfg.ControllerPort, "controller-port", cfg.ControllerPort, "controller HTTP port")
 	fs.IntVar(&cfg.BrokerPort, "broker-port", cfg.BrokerPort, "broker HTTP port")
+	fs.IntVar(&cfg.FlightPort, "flight-port", cfg.FlightPort, "broker Arrow Flight SQL port (negative: off)")
 	fs.IntVar(&cfg.ServerAdminPort, "server-admin-port", cfg.ServerAdminPort, "server admin HTTP port")
 	fs.IntVar(&cfg.ServerQueryPort, "server-grpc-port", cfg.ServerQueryPort, "server query gRPC port")
 	fs.IntVar(&cfg.EtcdPort, "etcd-port", cfg.EtcdPort, "embedded etcd client port")
@@ -101,6 +102,7 @@ func runQuickstart(ctx context.Context, env *cli.Env, args []string) error {
 		}
 	}()
 	rc := restclient.New(c.ControllerURL, c.BrokerURL)
+	rc.Authorization = c.Authorization
 	if err := loadDemo(ctx, env.Stdout, c, rc, cfg.Dir, *rows); err != nil {
 		return err
 	}
@@ -111,7 +113,7 @@ func runQuickstart(ctx context.Context, env *cli.Env, args []string) error {
 		}
 		defer stop()
 	}
-	printWelcome(env.Stdout, c, cfg.Dir)
+	printWelcome(env.Stdout, c, cfg.Dir, cfg.Auth)
 	for _, q := range demoQueries {
 		if err := runAndPrint(ctx, env.Stdout, rc, q); err != nil {
 			return err
@@ -232,19 +234,37 @@ func waitOnline(ctx context.Context, c *Cluster, table string) error {
 	return nil
 }
 
-func printWelcome(w io.Writer, c *Cluster, dir string) {
+func printWelcome(w io.Writer, c *Cluster, dir string, authOn bool) {
 	q, _ := json.Marshal(map[string]string{"sql": "SELECT campaign, COUNT(*) AS orders FROM webTransactions GROUP BY campaign ORDER BY orders DESC LIMIT 5"})
 	fmt.Fprintf(w, `
 Tannin is running (data in %s):
+  console     %s/
   controller  %s   REST API: /schemas, /tables, /segments/%s, /instances
   broker      %s   SQL: POST /query/sql
+  flight sql  grpc+tcp://%s   (Arrow Flight SQL: ADBC, JDBC, ODBC drivers)
   server      %s (admin), %s (gRPC)
   etcd        %s
 
-Try:
-  curl -s -X POST %s/query/sql -H 'Content-Type: application/json' \
+%sTry:
+  curl -s -X POST %s%s/query/sql -H 'Content-Type: application/json' \
     -d '%s'
-`, dir, c.ControllerURL, demoTable, c.BrokerURL, c.ServerAdminURL, c.ServerQueryAddr, c.EtcdURL, c.BrokerURL, q)
+`, dir, c.ControllerURL, c.ControllerURL, demoTable, c.BrokerURL, c.FlightAddr, c.ServerAdminURL, c.ServerQueryAddr, c.EtcdURL, login(authOn), curlUser(authOn), c.BrokerURL, q)
+}
+
+// login tells how to log in when authentication is on.
+func login(authOn bool) string {
+	if !authOn {
+		return ""
+	}
+	return "Authentication is on: log in as " + AdminUser + "/" + AdminPassword +
+		" (console, REST API, JDBC, Flight SQL); manage users with /users on the controller.\n\n"
+}
+
+func curlUser(authOn bool) string {
+	if !authOn {
+		return ""
+	}
+	return "-u " + AdminUser + ":" + AdminPassword + " "
 }
 
 func runAndPrint(ctx context.Context, w io.Writer, rc *restclient.Client, sql string) error {

@@ -25,7 +25,7 @@ func TestQuickstartRestart(t *testing.T) {
 	// Fixed ports for both runs: the server's instance name carries its
 	// port, and its segments are assigned to that name.
 	args := []string{"--dir", dir, "--rows", "30000", "--exit-after-demo"}
-	for _, f := range []string{"controller-port", "broker-port", "server-admin-port", "server-grpc-port", "etcd-port", "etcd-peer-port"} {
+	for _, f := range []string{"controller-port", "broker-port", "server-admin-port", "server-grpc-port", "etcd-port", "etcd-peer-port", "flight-port"} {
 		args = append(args, "--"+f, strconv.Itoa(clustertest.FreePort(t)))
 	}
 	run := func() string {
@@ -39,7 +39,7 @@ func TestQuickstartRestart(t *testing.T) {
 		return out.String()
 	}
 	first := run()
-	for _, want := range []string{"uploaded", "Tannin is running", "curl -s -X POST", "tannin> SELECT COUNT(*)", "shutting down"} {
+	for _, want := range []string{"uploaded", "Tannin is running", "log in as admin/admin", "curl -s -X POST -u admin:admin", "tannin> SELECT COUNT(*)", "shutting down"} {
 		if !strings.Contains(first, want) {
 			t.Fatalf("first run's output lacks %q:\n%s", want, first)
 		}

@@ -15,7 +15,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tannin-db/tannin/cmd/internal/auth"
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/flightsql"
 	"github.com/tannin-db/tannin/cmd/internal/metrics"
 	"github.com/tannin-db/tannin/cmd/internal/node"
 )
@@ -46,6 +48,12 @@ type Broker struct {
 	// Config.MaxConcurrentQueries.
 	admit   chan struct{}
 	metrics *brokerMetrics
+	// auth checks credentials (auth.go); nil when authentication is off.
+	auth *auth.Authenticator
+
+	// flight is the Flight SQL endpoint (flight.go); nil when off.
+	flight   *flightsql.Server
+	flightLn net.Listener
 }
 
 // New binds the broker's HTTP listener; Run registers it and serves.
@@ -76,11 +84,19 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Broker, error) {
 		slots = 64 * runtime.GOMAXPROCS(0)
 	}
 	b.admit = make(chan struct{}, slots)
+	if err := b.initAuth(); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("broker: %w", err)
+	}
 	b.metrics = newBrokerMetrics(slots)
 	b.srv = &http.Server{
 		Handler:           b.Handler(),
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(b.log.Handler(), slog.LevelWarn),
+	}
+	if err := b.listenFlight(); err != nil {
+		ln.Close()
+		return nil, err
 	}
 	return b, nil
 }
@@ -94,10 +110,10 @@ func (b *Broker) Name() string { return b.name }
 // Handler serves Pinot's broker query API and /health.
 func (b *Broker) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /query/sql", b.handlePost)
-	mux.HandleFunc("POST /query", b.handlePost)
-	mux.HandleFunc("GET /query/sql", b.handleGet)
-	mux.HandleFunc("GET /query", b.handleGet)
+	mux.HandleFunc("POST /query/sql", b.authenticated(b.handlePost))
+	mux.HandleFunc("POST /query", b.authenticated(b.handlePost))
+	mux.HandleFunc("GET /query/sql", b.authenticated(b.handleGet))
+	mux.HandleFunc("GET /query", b.authenticated(b.handleGet))
 	mux.HandleFunc("GET /health", b.handleHealth)
 	mux.Handle("GET /metrics", metrics.Handler(b.metrics.reg))
 	return mux
@@ -106,7 +122,8 @@ func (b *Broker) Handler() http.Handler {
 // Run registers the broker and serves until ctx ends; then it leaves the
 // cluster (lease revoked), drains the queries in flight and returns nil.
 func (b *Broker) Run(ctx context.Context) error {
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
+	b.serveFlight(serveErr)
 	go func() {
 		err := b.srv.Serve(b.ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -143,6 +160,7 @@ func (b *Broker) Run(ctx context.Context) error {
 		b.log.Warn("http shutdown", "err", serr)
 		_ = b.srv.Close()
 	}
+	b.stopFlight(sctx)
 	cancel()
 	b.pool.close()
 	b.log.Info("broker stopped")
@@ -245,6 +263,10 @@ func (b *Broker) reply(w http.ResponseWriter, r *http.Request, resp *response) {
 	status := http.StatusOK
 	if code != -1 && strings.EqualFold(strings.TrimSpace(r.Header.Get("Pinot-Use-Http-Status-For-Errors")), "true") {
 		status = httpStatus(code)
+	}
+	if code == codeAccessDenied {
+		// Pinot answers a refused table with 403 whatever the header.
+		status = http.StatusForbidden
 	}
 	bp, _ := b.bufs.Get().(*[]byte)
 	if bp == nil {

@@ -252,6 +252,13 @@ var replicasOf = [numSegments][]int{{0, 1}, {1, 2}, {0, 2}, {0, 1}}
 
 func newTestCluster(t testing.TB, cfg Config) *testCluster {
 	t.Helper()
+	return newTestClusterWith(t, cfg, nil)
+}
+
+// newTestClusterWith is newTestCluster with the broker's dependencies
+// edited by deps (when not nil) before it starts.
+func newTestClusterWith(t testing.TB, cfg Config, deps func(*node.Deps)) *testCluster {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -322,7 +329,11 @@ func newTestCluster(t testing.TB, cfg Config) *testCluster {
 		t.Fatalf("cluster metadata did not arrive: %v", err)
 	}
 	cfg.Port = 0
-	b, err := New(cfg, node.Config{Host: "127.0.0.1"}, &node.Deps{Etcd: cli, Store: store, Cache: cache, Log: log})
+	d := &node.Deps{Etcd: cli, Store: store, Cache: cache, Log: log}
+	if deps != nil {
+		deps(d)
+	}
+	b, err := New(cfg, node.Config{Host: "127.0.0.1"}, d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/flightsql"
 	"github.com/tannin-db/tannin/cmd/internal/node"
 )
 
@@ -40,6 +41,14 @@ type Config struct {
 	// timeout. 0 means 64 per CPU: a broker mostly waits on servers, and
 	// a low bound would cap a large cluster at the broker.
 	MaxConcurrentQueries int
+	// FlightPort is the Arrow Flight SQL port (8815, the port Flight SQL
+	// examples use); 0 binds any free port, a negative value turns the
+	// endpoint off. Left at 8815 while Port is 0, it is any free port too,
+	// so that brokers on free ports (tests) do not contend for 8815.
+	FlightPort int
+	// FlightAuth authenticates Flight SQL calls; nil leaves them open. Not
+	// a flag.
+	FlightAuth flightsql.Authenticator
 
 	// Now is the clock (time.Now when nil). Not a flag.
 	Now func() time.Time
@@ -53,6 +62,7 @@ func DefaultConfig() Config {
 		Tags:            []string{cluster.BrokerTag(cluster.DefaultTenant)},
 		MaxMessageBytes: 256 << 20,
 		ShutdownTimeout: 5 * time.Second,
+		FlightPort:      DefaultFlightPort,
 	}
 }
 
@@ -75,6 +85,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.EnableNullHandling, "enable-null-handling", c.EnableNullHandling, "default of the enableNullHandling query option")
 	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", c.MaxMessageBytes, "largest gRPC response accepted from a server, in bytes")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "time given to queries in flight at shutdown")
+	fs.IntVar(&c.FlightPort, "flight-port", c.FlightPort, "Arrow Flight SQL port (0: any free port, as is the default when -port is 0; negative: off)")
 	fs.IntVar(&c.MaxConcurrentQueries, "max-concurrent-queries", c.MaxConcurrentQueries,
 		"queries worked on at once, the rest queued first come, first served; 0 means 64 per CPU")
 }
@@ -83,6 +94,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 func (c *Config) Validate() error {
 	if c.Port < 0 || c.Port > 65535 {
 		return fmt.Errorf("-port %d: want 0..65535", c.Port)
+	}
+	if c.FlightPort > 65535 {
+		return fmt.Errorf("-flight-port %d: want 0..65535, or negative for off", c.FlightPort)
 	}
 	if c.MaxConcurrentQueries < 0 {
 		return fmt.Errorf("-max-concurrent-queries %d: want 0 (64 per CPU) or more", c.MaxConcurrentQueries)

@@ -15,6 +15,7 @@ import (
 const (
 	codeJSONParsing         = 100
 	codeSQLParsing          = 150
+	codeAccessDenied        = 180
 	codeTableMissing        = 190
 	codeExecution           = 200
 	codeExecutionTimeout    = 250

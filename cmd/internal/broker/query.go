@@ -75,6 +75,10 @@ func (b *Broker) answer(ctx context.Context, req *queryRequest, resp *response, 
 		return
 	}
 	resp.TablesQueried = []string{cluster.RawTableName(table)}
+	if qe := b.checkRead(ctx, table); qe != nil {
+		fail(qe)
+		return
+	}
 	tr := rs.table(table)
 	if tr.Schema == nil {
 		fail(errorf(codeTableMissing, "schema of table "+strconv.Quote(table)+" does not exist"))

@@ -12,6 +12,7 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/tannin-db/tannin/cmd/internal/auth"
 	"github.com/tannin-db/tannin/schema"
 	"github.com/tannin-db/tannin/tableconfig"
 )
@@ -33,6 +34,11 @@ type Snapshot struct {
 	Live      map[string]*Instance
 	// Leader is the leading controller's instance name, "" when none.
 	Leader string
+	// Users are the user records by auth.Key ("<name>_<COMPONENT>"),
+	// compiled for authentication; UserConfigs the same records as stored
+	// (password hashes), for the /users API (users.go).
+	Users       map[string]*auth.User
+	UserConfigs map[string]*auth.UserConfig
 	// candidates are the election keys: key → create revision and value.
 	candidates map[string]candidate
 }
@@ -48,6 +54,7 @@ func emptySnapshot() *Snapshot {
 		Segments: map[string]map[string]*Segment{}, Assign: map[string]map[string]*Assignment{},
 		View: map[string]map[string]map[string]SegmentState{}, Instances: map[string]*Instance{},
 		Live: map[string]*Instance{}, candidates: map[string]candidate{},
+		Users: map[string]*auth.User{}, UserConfigs: map[string]*auth.UserConfig{},
 	}
 }
 
@@ -129,6 +136,8 @@ func (b *snapshotBuilder) top(name string) {
 		s.Live = cloneMap(s.Live)
 	case "election":
 		s.candidates = cloneMap(s.candidates)
+	case "users":
+		s.Users, s.UserConfigs = cloneMap(s.Users), cloneMap(s.UserConfigs)
 	}
 }
 
@@ -247,6 +256,8 @@ func (b *snapshotBuilder) apply(rel string, val []byte, createRev, modRev int64)
 			return
 		}
 		(*target)[name] = &in
+	case strings.HasPrefix(rel, prefixUsers):
+		b.applyUser(rel, val)
 	case strings.HasPrefix(rel, prefixElection):
 		b.top("election")
 		if del {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/cmd/internal/console"
 	"github.com/tannin-db/tannin/cmd/internal/metrics"
 	"github.com/tannin-db/tannin/deepstore"
 	"github.com/tannin-db/tannin/schema"
@@ -26,6 +27,7 @@ func (c *Controller) Handler() http.Handler {
 	h("GET /pinot-controller/admin", c.health)
 	h("GET /version", c.version)
 	h("GET /cluster/info", c.clusterInfo)
+	c.userRoutes(h) // /users and /auth (users.go)
 
 	h("GET /schemas", c.listSchemas)
 	h("POST /schemas", c.addSchema)
@@ -71,6 +73,9 @@ func (c *Controller) Handler() http.Handler {
 	h("GET /tenants", c.listTenants)
 	h("GET /tenants/{tenant}", c.getTenant)
 
+	console.Mount(mux)               // admin console: / and /console/...
+	mux.Handle("/sql", c.sqlProxy()) // queries forwarded to a live broker (sqlproxy.go)
+
 	h("GET /brokers", c.brokersMapping(false))
 	h("GET /v2/brokers", c.brokersMapping(true))
 	h("GET /brokers/tenants", c.tenantsToBrokers(false))
@@ -81,7 +86,7 @@ func (c *Controller) Handler() http.Handler {
 	h("GET /v2/brokers/tables", c.tablesToBrokers(true))
 	h("GET /brokers/tables/{table}", c.tableBrokers(false))
 	h("GET /v2/brokers/tables/{table}", c.tableBrokers(true))
-	return mux
+	return c.guard(mux) // authentication and route rules (access.go)
 }
 
 // httpError is an error that answers with a given HTTP status.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/tannin-db/tannin/cmd/internal/auth"
 	"github.com/tannin-db/tannin/realtime/completion"
 )
 
@@ -45,6 +46,9 @@ type Config struct {
 	// Version is reported by GET /version ("" reads the build info). Not a
 	// flag.
 	Version string
+	// AuthGuard tunes the brute-force guard when authentication is on
+	// (zero: auth.GuardConfig's defaults). Not a flag.
+	AuthGuard auth.GuardConfig
 }
 
 // DefaultConfig returns Pinot's defaults.

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tannin-db/tannin/cmd/internal/auth"
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
 	"github.com/tannin-db/tannin/cmd/internal/node"
 )
@@ -53,6 +54,9 @@ type Controller struct {
 	reg *cluster.Registration
 
 	metrics *prometheus.Registry
+	// auth checks credentials and route rules (access.go); nil when
+	// authentication is off.
+	auth *auth.Authenticator
 }
 
 // New binds the REST API's listener; Run serves it. deps must hold a
@@ -90,6 +94,10 @@ func New(cfg Config, nc node.Config, deps *node.Deps) (*Controller, error) {
 	d.DeepStore = metrics.DeepStore(deps.DeepStore, c.metrics, "controller")
 	c.deps = &d
 	c.rt.val.kick = make(chan struct{}, 1)
+	if err := c.initAuth(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	c.srv = &http.Server{
 		Handler:           c.Handler(),
 		ReadHeaderTimeout: 30 * time.Second,

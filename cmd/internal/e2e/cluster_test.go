@@ -71,9 +71,9 @@ func (c *testCluster) startServer(i int) *node {
 	return n
 }
 
-func (c *testCluster) startHTTPRole(bin, name string) *node {
+func (c *testCluster) startHTTPRole(bin, name string, extra ...string) *node {
 	port := clustertest.FreePort(c.t)
-	args := append(append([]string{}, c.common...), "-port", strconv.Itoa(port))
+	args := append(append(append([]string{}, c.common...), "-port", strconv.Itoa(port)), extra...)
 	n := &node{p: startProc(c.t, c.dir, name, c.bins.path(bin), args...), addr: "127.0.0.1:" + strconv.Itoa(port)}
 	n.url = "http://" + n.addr
 	return n
@@ -99,7 +99,7 @@ func startCluster(t *testing.T, ctx context.Context, dir, name, deepStore string
 		c.servers = append(c.servers, c.startServer(i))
 	}
 	for i := range brokers {
-		c.brokers = append(c.brokers, c.startHTTPRole("broker", fmt.Sprintf("broker%d", i)))
+		c.brokers = append(c.brokers, c.startHTTPRole("broker", fmt.Sprintf("broker%d", i), "-flight-port", "0"))
 	}
 	for _, n := range append(append(append([]*node{}, c.controllers...), c.servers...), c.brokers...) {
 		waitHealthy(t, n.p, n.url+"/health", time.Minute)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/allinone"
+	"github.com/tannin-db/tannin/cmd/internal/auth"
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
 	"github.com/tannin-db/tannin/cmd/internal/restclient"
 	"github.com/tannin-db/tannin/deploy"
@@ -79,7 +80,7 @@ func Freshness(ctx context.Context, cfg FreshnessConfig) (*FreshnessReport, erro
 		}
 	}()
 
-	hc := &http.Client{Timeout: 10 * time.Second}
+	hc := brokerClient(c)
 	var lat []time.Duration
 	var tx datagen.Transaction
 	for i := range cfg.Events {
@@ -108,6 +109,15 @@ func Freshness(ctx context.Context, cfg FreshnessConfig) (*FreshnessReport, erro
 	slices.Sort(lat)
 	return &FreshnessReport{Events: cfg.Events, Background: cfg.Rate, Source: source,
 		P50: lat[len(lat)/2], P99: lat[len(lat)*99/100], Max: lat[len(lat)-1]}, nil
+}
+
+// brokerClient is an HTTP client sending the cluster's credentials.
+func brokerClient(c *allinone.Cluster) *http.Client {
+	hc := &http.Client{Timeout: 10 * time.Second}
+	if c.Authorization != "" {
+		hc.Transport = auth.Transport(nil, c.Authorization)
+	}
+	return hc
 }
 
 // countOf runs a COUNT(*) query and returns its single value.
@@ -214,6 +224,7 @@ func startRealtime(ctx context.Context, dir, kinesisEndpoint string, log *slog.L
 		return nil, fmt.Errorf("no live server: %w", err)
 	}
 	rc := restclient.New(c.ControllerURL, c.BrokerURL)
+	rc.Authorization = c.Authorization
 	if err := rc.AddSchema(ctx, deploy.StreamingSchema); err != nil {
 		return nil, err
 	}
@@ -268,7 +279,7 @@ func Throughput(ctx context.Context, dir, kinesisEndpoint string, events int, lo
 		}
 	}
 	rep := &ThroughputReport{Events: events, Source: rb.source, Produce: time.Since(start)}
-	hc := &http.Client{Timeout: 10 * time.Second}
+	hc := brokerClient(rb.c)
 	q, _ := json.Marshal(map[string]string{"sql": "SELECT COUNT(*) FROM webEvents"})
 	for {
 		n, err := countOf(hc, rb.c.BrokerURL, q)

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/allinone"
+	"github.com/tannin-db/tannin/cmd/internal/auth"
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
 	"github.com/tannin-db/tannin/cmd/internal/restclient"
 	"github.com/tannin-db/tannin/internal/datagen"
@@ -136,6 +137,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer c.Stop()
 	rc := restclient.New(c.ControllerURL, c.BrokerURL)
+	rc.Authorization = c.Authorization
 	schemaJSON, err := json.Marshal(sch)
 	if err != nil {
 		return nil, err
@@ -190,7 +192,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}()
 	}
 	for _, n := range cfg.Clients {
-		l, err := runLevel(ctx, c.BrokerURL, n, cfg.Duration, users, lo, hi)
+		l, err := runLevel(ctx, c.BrokerURL, queryAuth(ccfg), n, cfg.Duration, users, lo, hi)
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +255,17 @@ func segments(cfg Config, dir string) (paths, users []string, lo, hi int64, err 
 	return paths, users, lo, hi, nil
 }
 
-func runLevel(ctx context.Context, brokerURL string, clients int, d time.Duration, users []string, lo, hi int64) (*Level, error) {
+// queryAuth is what the benchmark's clients send: Basic admin/admin, as
+// Pinot's JDBC driver and pinot-client-go send Basic with every query, so
+// the measured path includes the broker's check of cached credentials.
+func queryAuth(cfg allinone.Config) string {
+	if !cfg.Auth {
+		return ""
+	}
+	return auth.BasicHeader(allinone.AdminUser, allinone.AdminPassword)
+}
+
+func runLevel(ctx context.Context, brokerURL, authz string, clients int, d time.Duration, users []string, lo, hi int64) (*Level, error) {
 	tr := &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2, MaxConnsPerHost: clients * 2}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
@@ -277,7 +289,7 @@ func runLevel(ctx context.Context, brokerURL string, clients int, d time.Duratio
 				q := queryFor(users[rng.IntN(len(users))], lo, hi)
 				body, _ = json.Marshal(map[string]string{"sql": q})
 				t0 := time.Now()
-				err := post(hc, brokerURL+"/query/sql", body)
+				err := post(hc, brokerURL+"/query/sql", authz, body)
 				el := time.Since(t0)
 				sent.Add(1)
 				if t0.Before(warm) {
@@ -321,8 +333,16 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func post(hc *http.Client, url string, body []byte) error {
-	resp, err := hc.Post(url, "application/json", bytes.NewReader(body))
+func post(hc *http.Client, url, authz string, body []byte) error {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if authz != "" {
+		req.Header.Set("Authorization", authz)
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}

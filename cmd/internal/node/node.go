@@ -11,13 +11,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/tannin-db/tannin/cmd/internal/auth"
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
 	"github.com/tannin-db/tannin/deepstore"
 	"github.com/tannin-db/tannin/deepstore/localfs"
@@ -39,6 +42,11 @@ type Config struct {
 	// what it binds (defaults to Host).
 	Host       string
 	ListenHost string
+	// AuthEnabled turns on authentication and per-table permissions on
+	// the controller and broker APIs (cmd/internal/auth); AuthUsersFile
+	// is a Pinot-shaped users JSON created in etcd at start where absent.
+	AuthEnabled   bool
+	AuthUsersFile string
 }
 
 // DefaultConfig is a single-machine cluster.
@@ -61,6 +69,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DeepStore, "deep-store", c.DeepStore, "deep store URI: file:///dir or s3://bucket/prefix?region=R&endpoint=URL&pathStyle=true (S3 credentials from the AWS default chain)")
 	fs.StringVar(&c.Host, "host", c.Host, "host name or address other processes reach this one at")
 	fs.StringVar(&c.ListenHost, "listen-host", c.ListenHost, "address to bind (default: -host)")
+	fs.BoolVar(&c.AuthEnabled, "auth-enabled", c.AuthEnabled, "require authentication (HTTP Basic or bearer tokens) and per-table permissions on the controller and broker")
+	fs.StringVar(&c.AuthUsersFile, "auth-users-file", c.AuthUsersFile, "`file` of Pinot user configs (JSON array, or GET /users's object) created in etcd at start unless present; plain passwords are hashed on load")
 }
 
 // Validate checks the configuration.
@@ -76,6 +86,18 @@ func (c *Config) Validate() error {
 	}
 	if _, err := url.Parse(c.DeepStore); err != nil {
 		return fmt.Errorf("-deep-store %q: %w", c.DeepStore, err)
+	}
+	if c.AuthUsersFile != "" {
+		if !c.AuthEnabled {
+			return errors.New("-auth-users-file: needs -auth-enabled")
+		}
+		data, err := os.ReadFile(c.AuthUsersFile)
+		if err != nil {
+			return fmt.Errorf("-auth-users-file: %w", err)
+		}
+		if _, err := auth.ParseUsersFile(data); err != nil {
+			return fmt.Errorf("-auth-users-file %s: %w", c.AuthUsersFile, err)
+		}
 	}
 	return nil
 }
@@ -103,6 +125,20 @@ type Deps struct {
 	// (completionhttp.Client in a cluster; an in-process one in tests).
 	// A server without it does not consume realtime tables.
 	Completion completion.Controller
+	// AuthSecret is the cluster secret when authentication is on, nil
+	// when off (see Authenticator).
+	AuthSecret []byte
+}
+
+// Authenticator returns the authenticator of a role's component, or nil
+// when authentication is off.
+func (d *Deps) Authenticator(c auth.Component) (*auth.Authenticator, error) {
+	if d.AuthSecret == nil {
+		return nil, nil
+	}
+	cache := d.Cache
+	return auth.New(auth.Config{Secret: d.AuthSecret, Component: c,
+		Users: func() map[string]*auth.User { return cache.Snapshot().Users }})
 }
 
 // Connect dials etcd, loads the metadata cache (kept current until ctx
@@ -122,8 +158,44 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
 		cli.Close()
 		return nil, err
 	}
-	return &Deps{Etcd: cli, Store: store, Cache: cache, DeepStore: ds, Log: log,
-		Completion: completionhttp.NewClient(ControllerLeaders(cache), completionhttp.Options{})}, nil
+	deps := &Deps{Etcd: cli, Store: store, Cache: cache, DeepStore: ds, Log: log}
+	var copt completionhttp.Options
+	if c.AuthEnabled {
+		if err := deps.setUpAuth(ctx, c); err != nil {
+			cli.Close()
+			return nil, err
+		}
+		// Servers call the controller's completion endpoints as cluster
+		// members.
+		copt.HTTP = &http.Client{Transport: auth.Transport(nil, auth.InternalCredential(deps.AuthSecret))}
+	}
+	deps.Completion = completionhttp.NewClient(ControllerLeaders(cache), copt)
+	return deps, nil
+}
+
+// setUpAuth reads (or creates) the cluster secret and creates the users
+// of the users file that do not exist yet.
+func (d *Deps) setUpAuth(ctx context.Context, c Config) error {
+	secret, err := d.Store.AuthSecret(ctx)
+	if err != nil {
+		return err
+	}
+	d.AuthSecret = secret
+	if c.AuthUsersFile == "" {
+		return nil
+	}
+	users, err := auth.LoadUsersFile(c.AuthUsersFile)
+	if err != nil {
+		return err
+	}
+	created, err := d.Store.EnsureUsers(ctx, users)
+	if err != nil {
+		return err
+	}
+	if len(created) > 0 {
+		d.Log.Info("created users from the users file", "file", c.AuthUsersFile, "users", strings.Join(created, ","))
+	}
+	return nil
 }
 
 // OpenDeepStore opens the deep store a URI names.

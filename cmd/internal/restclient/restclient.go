@@ -23,6 +23,9 @@ type Client struct {
 	Controller string // base URL, e.g. http://127.0.0.1:9000
 	Broker     string // base URL, e.g. http://127.0.0.1:8099
 	HTTP       *http.Client
+	// Authorization is sent as the Authorization header of every request
+	// when not "" (e.g. "Basic ..." for a cluster with authentication on).
+	Authorization string
 }
 
 // New returns a client with a bounded HTTP timeout.
@@ -48,6 +51,9 @@ func (c *Client) Do(ctx context.Context, method, url, contentType string, body i
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if c.Authorization != "" {
+		req.Header.Set("Authorization", c.Authorization)
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
