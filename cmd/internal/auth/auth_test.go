@@ -582,3 +582,37 @@ func BenchmarkBasicUncached(b *testing.B) {
 		}
 	}
 }
+
+// TestBasicConcurrentMisses: many requests with the same new credentials
+// at once (a connection pool opening) cost one bcrypt check, not one each.
+func TestBasicConcurrentMisses(t *testing.T) {
+	d := &directory{}
+	ann := d.put(t, UserConfig{Username: "ann", Password: "pw", Component: "BROKER", Role: "USER", Permissions: []string{"READ"}})
+	a := newAuth(t, d, newClock(), nil)
+	for _, c := range []struct {
+		header string
+		want   *User
+	}{{BasicHeader("ann", "pw"), ann}, {BasicHeader("ann", "wrong"), nil}} {
+		before := a.bcryptChecks.Load()
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				u, err := a.Authenticate(c.header)
+				if u != c.want || (c.want == nil) != (err != nil) {
+					t.Errorf("%s: %v, %v", c.header, u, err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		// Failures are not cached, so a goroutine late enough (after a
+		// whole bcrypt check) starts another; successes are cached.
+		if n := a.bcryptChecks.Load() - before; n < 1 || n > 8 || (c.want != nil && n != 1) {
+			t.Errorf("%s: %d bcrypt checks for 32 concurrent requests", c.header, n)
+		}
+	}
+}

@@ -12,9 +12,11 @@ import (
 	"hash"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/singleflight"
 )
 
 // Authentication errors. Their messages are safe to send to the client:
@@ -60,6 +62,13 @@ type Authenticator struct {
 	internal string
 	guard    *Guard
 	cache    credCache
+	// verifying runs one bcrypt check per distinct header at a time: a
+	// client opening many connections at once (a dashboard, a JDBC pool)
+	// sends the same credentials on all of them, and each miss would
+	// otherwise spend its own tens of milliseconds.
+	verifying singleflight.Group
+	// bcryptChecks counts the password checks made (tests).
+	bcryptChecks atomic.Int64
 
 	dummyOnce sync.Once
 	dummy     []byte
@@ -144,6 +153,22 @@ func (a *Authenticator) basic(header, cred string, c Component) (*User, error) {
 	if u := a.cache.get(key, now); u != nil && users[Key(u.Name, c)] == u {
 		return u, nil
 	}
+	v, err, _ := a.verifying.Do(string(key[:]), func() (any, error) {
+		return a.verifyBasic(key, cred, c, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*User), nil
+}
+
+// verifyBasic checks Basic credentials against the user records and
+// caches them when they verify.
+func (a *Authenticator) verifyBasic(key [sha256.Size]byte, cred string, c Component, now time.Time) (*User, error) {
+	users := a.cfg.Users()
+	if u := a.cache.get(key, now); u != nil && users[Key(u.Name, c)] == u {
+		return u, nil // verified by the call that just finished
+	}
 	// RFC 7617 pads the base64; arrow-go's Flight client (and so the ADBC
 	// Flight SQL driver) sends it without padding.
 	raw, err := base64.StdEncoding.DecodeString(cred)
@@ -161,9 +186,11 @@ func (a *Authenticator) basic(header, cred string, c Component) (*User, error) {
 	if u == nil {
 		// Spend a bcrypt check anyway, so that timing does not tell
 		// which user names exist.
+		a.bcryptChecks.Add(1)
 		_ = bcrypt.CompareHashAndPassword(a.dummyHash(), []byte(pass))
 		return nil, ErrBadCredentials
 	}
+	a.bcryptChecks.Add(1)
 	if bcrypt.CompareHashAndPassword(u.hash, []byte(pass)) != nil {
 		return nil, ErrBadCredentials
 	}
