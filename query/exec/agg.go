@@ -318,6 +318,10 @@ func (a *countAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
 			return
 		}
 		if mask == nil {
+			if len(a.n) <= laneGroups {
+				countLanes(a.n, groups)
+				return
+			}
 			for _, g := range groups {
 				a.n[g]++
 			}
@@ -377,6 +381,10 @@ func (a *sumAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
 	}
 	f := asFloat(v, rows, a.conv)
 	if mask == nil && v.Nulls == nil {
+		if len(a.sum) <= laneGroups {
+			a.addLanes(groups[:rows], f[:rows])
+			return
+		}
 		for i, g := range groups[:rows] {
 			a.sum[g] += f[i]
 			a.n[g]++
@@ -393,6 +401,60 @@ func (a *sumAcc) add(rows int, groups []uint32, v *vec.Vector, mask []bool) {
 		}
 		a.sum[g] += f[i]
 		a.n[g]++
+	}
+}
+
+// laneGroups bounds the group count up to which grouped COUNT and SUM
+// spread consecutive rows over four lanes of partial results. With a few
+// groups, consecutive rows mostly hit the same group, and each addition
+// waits for the one before it to reach memory; four lanes let four run at
+// once (a third of a selective query's time went to that wait).
+const laneGroups = 64
+
+// addLanes is the grouped sum of f without nulls or mask, on lanes.
+func (a *sumAcc) addLanes(groups []uint32, f []float64) {
+	const L = laneGroups
+	var s [4 * L]float64
+	var c [4 * L]int64
+	i := 0
+	for ; i+4 <= len(groups); i += 4 {
+		g0, g1, g2, g3 := groups[i]%L, groups[i+1]%L, groups[i+2]%L, groups[i+3]%L
+		s[g0] += f[i]
+		s[L+g1] += f[i+1]
+		s[2*L+g2] += f[i+2]
+		s[3*L+g3] += f[i+3]
+		c[g0]++
+		c[L+g1]++
+		c[2*L+g2]++
+		c[3*L+g3]++
+	}
+	for ; i < len(groups); i++ {
+		g := groups[i] % L
+		s[g] += f[i]
+		c[g]++
+	}
+	for g := range a.sum {
+		a.sum[g] += (s[g] + s[L+g]) + (s[2*L+g] + s[3*L+g])
+		a.n[g] += c[g] + c[L+g] + c[2*L+g] + c[3*L+g]
+	}
+}
+
+// countLanes adds the rows of each group, on lanes (see laneGroups).
+func countLanes(n []int64, groups []uint32) {
+	const L = laneGroups
+	var c [4 * L]int64
+	i := 0
+	for ; i+4 <= len(groups); i += 4 {
+		c[groups[i]%L]++
+		c[L+groups[i+1]%L]++
+		c[2*L+groups[i+2]%L]++
+		c[3*L+groups[i+3]%L]++
+	}
+	for ; i < len(groups); i++ {
+		c[groups[i]%L]++
+	}
+	for g := range n {
+		n[g] += c[g] + c[L+g] + c[2*L+g] + c[3*L+g]
 	}
 }
 
