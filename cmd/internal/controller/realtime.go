@@ -273,8 +273,8 @@ func (p *placer) place(tag string, replicas int) ([]string, error) {
 // record carries it, so it survives restarts and leader changes; a
 // partition created after that time holds only later records, so the same
 // marker reads it from its beginning. When no sequence-0 record is left
-// (all expired) it is stream.Start.
-func tableStart(snap *cluster.Snapshot, table string) stream.Offset {
+// (all expired) it is stream.Start; found reports whether one was.
+func tableStart(snap *cluster.Snapshot, table string) (start stream.Offset, found bool) {
 	best := stream.Start
 	var bestMs int64 = -1
 	for name, rec := range snap.Segments[table] {
@@ -282,12 +282,13 @@ func tableStart(snap *cluster.Snapshot, table string) stream.Offset {
 		if err != nil || n.Sequence != 0 {
 			continue
 		}
+		found = true
 		off := stream.Offset(rec.Meta.StartOffset)
 		if ms, ok := stream.ParseMarker(off); ok && ms > bestMs {
 			best, bestMs = off, ms
 		}
 	}
-	return best
+	return best, found
 }
 
 // partitionPlan is what planPartitions decides for a realtime table.

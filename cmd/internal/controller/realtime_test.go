@@ -114,6 +114,34 @@ func consuming(s *cluster.Snapshot) map[string]*cluster.Segment {
 
 func shard(i int) string { return fmt.Sprintf("shardId-%012d", i) }
 
+// TestValidationStartsAnOrphanTable: a REALTIME table stored without its
+// partitions started (its creator died in between, or the validation task
+// ran first) is started by the validation task at the stream config's
+// start, LATEST being "now", never from the stream's beginning.
+func TestValidationStartsAnOrphanTable(t *testing.T) {
+	e := newRTEnv(t, 2)
+	clock := &fakeClock{}
+	at := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
+	clock.Set(at)
+	cfg := rtConfig()
+	cfg.Now = clock.Now
+	c := e.leader(cfg)
+	e.servers(1)
+	must(t, 200, "POST", c.url+"/schemas", readTestdata(t, "deploy/quickstart/webTransactions_schema.json"), nil)
+	// Stored as the controller's create stores it, but no partition opened.
+	if err := e.deps.Store.CreateTable(e.ctx, rtTable, realtimeTable(t, 1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	snap := e.waitFor(10*time.Second, "the validation task started the partitions", func(s *cluster.Snapshot) bool {
+		return len(consuming(s)) == 2
+	})
+	for p, rec := range consuming(snap) {
+		if got, want := rec.Meta.StartOffset, string(stream.AtTime(at.UnixMilli())); got != want {
+			t.Errorf("%s starts at %q, want %q (LATEST as of the validation run)", p, got, want)
+		}
+	}
+}
+
 func TestRealtimeTableCreate(t *testing.T) {
 	e := newRTEnv(t, 3)
 	clock := &fakeClock{}

@@ -145,7 +145,18 @@ func (c *Controller) validateTable(ctx context.Context, snap *cluster.Snapshot, 
 			set(pg, id, "", consuminginfo.PartitionEnded, "closed and read to its end")
 		}
 		if len(plan.start) > 0 {
-			started, serr := c.startPartitions(ctx, snap, table, parts, tableStart(snap, table))
+			start, found := tableStart(snap, table)
+			if !found && len(snap.Segments[table]) == 0 {
+				// No partition has started: the table is new and its
+				// creator may be opening them right now, or it died
+				// before it could. Either way the start is the stream
+				// config's as of now (LATEST: from now), never the
+				// stream's beginning by default.
+				if sc, err := streamConfigOf(tc); err == nil {
+					start = sc.Start.Offset(c.cfg.now())
+				}
+			}
+			started, serr := c.startPartitions(ctx, snap, table, parts, start)
 			for _, seg := range started {
 				if n, err := llcname.Parse(seg); err == nil {
 					set(n.PartitionGroup, idOf[n.PartitionGroup], seg, consuminginfo.PartitionConsuming, "started")
