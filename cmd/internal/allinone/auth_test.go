@@ -1,45 +1,27 @@
 package allinone
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/auth"
 	"github.com/tannin-db/tannin/cmd/internal/restclient"
 	"github.com/tannin-db/tannin/deploy"
+	"github.com/tannin-db/tannin/internal/syncbuf"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestAllInOneAuth: the all-in-one cluster starts with authentication on
 // and admin/admin; the controller and the broker refuse requests without
 // credentials, accept admin/admin and a token, and the log of failed and
 // successful logins holds no password and no token.
 func TestAllInOneAuth(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := DefaultConfig()
 	cfg.Dir = t.TempDir()

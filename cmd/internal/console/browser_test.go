@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/tannin-db/tannin/cmd/internal/controller"
 	"github.com/tannin-db/tannin/cmd/internal/node"
 	"github.com/tannin-db/tannin/internal/cli"
+	"github.com/tannin-db/tannin/internal/syncbuf"
 )
 
 // Bounded waits.
@@ -245,7 +245,7 @@ func startQuickstart(t *testing.T) *quickstart {
 		args = append(args, "--"+f, strconv.Itoa(ports[f]))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut lockedBuffer
+	var out, errOut syncbuf.Buffer
 	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Version: "test"}
 	done := make(chan error, 1)
 	go func() { done <- allinone.QuickstartCommand().Run(ctx, env, args) }()
@@ -272,23 +272,4 @@ func startQuickstart(t *testing.T) *quickstart {
 	}
 	url := func(port string) string { return fmt.Sprintf("http://127.0.0.1:%d", ports[port]) }
 	return &quickstart{controller: url("controller-port"), broker: url("broker-port"), etcd: url("etcd-port"), dir: dir}
-}
-
-// lockedBuffer is a bytes.Buffer the quickstart writes while the test
-// reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

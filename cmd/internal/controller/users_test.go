@@ -8,30 +8,12 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/auth"
+	"github.com/tannin-db/tannin/internal/syncbuf"
 )
-
-// syncBuffer is a log sink tests read while the controller writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // authEnv is an env with authentication on: the cluster secret created
 // and admin/admin bootstrapped for the controller and the broker.
@@ -124,7 +106,7 @@ func TestAuthOff(t *testing.T) {
 }
 
 func TestUsersAPIAndPermissions(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e := authEnv(t, log)
 	c := e.start(testConfig())

@@ -31,6 +31,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tannin-db/tannin/internal/syncbuf"
 )
 
 // Credentials s3rver accepts: its built-in account.
@@ -162,7 +164,7 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr lockedBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("s3test: start %s: %v", launcher, err)
@@ -246,22 +248,4 @@ func probe(hostport, bucket string) error {
 		return fmt.Errorf("answer %q", strings.TrimSpace(status))
 	}
 	return nil
-}
-
-// lockedBuffer collects the server's stderr while tests read it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
