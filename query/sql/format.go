@@ -48,7 +48,7 @@ func (s *Statement) String() string {
 		p.b.WriteString("SET ")
 		p.b.WriteString(quoteIdent(k))
 		p.b.WriteString(" = ")
-		p.b.WriteString(quoteString(s.Options[k]))
+		p.b.WriteString(QuoteString(s.Options[k]))
 		p.b.WriteString(";\n")
 	}
 	if s.Explain {
@@ -379,16 +379,17 @@ func (p *printer) literal(l *Literal) {
 	case LitInt:
 		p.b.WriteString(strconv.FormatInt(l.Int, 10))
 	case LitFloat:
-		p.b.WriteString(formatFloat(l.Float))
+		p.b.WriteString(FloatLiteral(l.Float, 64))
 	case LitString:
-		p.b.WriteString(quoteString(l.Str))
+		p.b.WriteString(QuoteString(l.Str))
 	case LitBool:
 		p.b.WriteString(strconv.FormatBool(l.Bool))
 	}
 }
 
-// formatFloat writes f so that it reads back as a float, not an integer.
-func formatFloat(f float64) string {
+// FloatLiteral writes f, of bits precision (32 or 64), as a literal that
+// reads back as the same float, not as an integer.
+func FloatLiteral(f float64, bits int) string {
 	switch {
 	case math.IsNaN(f):
 		return "CAST('NaN' AS DOUBLE)"
@@ -397,14 +398,17 @@ func formatFloat(f float64) string {
 	case math.IsInf(f, -1):
 		return "CAST('-Infinity' AS DOUBLE)"
 	}
-	s := strconv.FormatFloat(f, 'g', -1, 64)
+	s := strconv.FormatFloat(f, 'g', -1, bits)
 	if !strings.ContainsAny(s, ".e") {
-		s += ".0"
+		s += ".0" // 3 would be an integer literal
 	}
 	return s
 }
 
-func quoteString(s string) string {
+// QuoteString quotes s as a standard SQL string: the parser reads
+// backslashes in '...' literally, so doubling the quote is the whole
+// escaping.
+func QuoteString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/tannin-db/tannin/query/sql"
 	"github.com/tannin-db/tannin/schema"
 )
 
@@ -396,9 +397,9 @@ func literal(col arrow.Array, row int, want schema.DataType) (string, error) {
 		}
 		return "FALSE", accept(famBool)
 	case *array.String:
-		return stringLiteral(a.Value(row)), accept(famString, famTime, famBytes)
+		return sql.QuoteString(a.Value(row)), accept(famString, famTime, famBytes)
 	case *array.LargeString:
-		return stringLiteral(a.Value(row)), accept(famString, famTime, famBytes)
+		return sql.QuoteString(a.Value(row)), accept(famString, famTime, famBytes)
 	case *array.Binary:
 		return hexLiteral(a.Value(row)), accept(famBytes)
 	case *array.LargeBinary:
@@ -433,30 +434,11 @@ func intLiteral(v int64) string {
 }
 
 func floatLiteral(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "CAST('NaN' AS DOUBLE)"
-	case math.IsInf(f, 1):
-		return "CAST('Infinity' AS DOUBLE)"
-	case math.IsInf(f, -1):
-		return "CAST('-Infinity' AS DOUBLE)"
-	}
-	s := strconv.FormatFloat(f, 'g', -1, bits)
-	if !strings.ContainsAny(s, ".eEn") {
-		// 3 would be an integer literal; 3.0 keeps the value a float.
-		s += ".0"
-	}
-	if f < 0 {
-		return "(" + s + ")"
+	s := sql.FloatLiteral(f, bits)
+	if f < 0 && !math.IsInf(f, -1) {
+		return "(" + s + ")" // as intLiteral
 	}
 	return s
-}
-
-// stringLiteral quotes s as a standard SQL string: the parser reads
-// backslashes in '...' literally, so doubling the quote is the whole
-// escaping.
-func stringLiteral(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // hexLiteral renders bytes as Pinot compares BYTES columns: a string of
