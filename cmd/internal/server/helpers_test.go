@@ -144,9 +144,15 @@ type running struct {
 // start creates and runs a server; the test's cleanup stops it.
 func (h *harness) start(cfg Config) *running {
 	h.t.Helper()
+	return h.startWith(cfg, h.deps())
+}
+
+// startWith is start with the given dependencies.
+func (h *harness) startWith(cfg Config, deps *node.Deps) *running {
+	h.t.Helper()
 	nc := node.DefaultConfig()
 	nc.Host = "127.0.0.1"
-	s, err := New(cfg, nc, h.deps())
+	s, err := New(cfg, nc, deps)
 	if err != nil {
 		h.t.Fatal(err)
 	}

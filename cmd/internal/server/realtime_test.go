@@ -120,17 +120,7 @@ func (h *rtHarness) deps() *node.Deps {
 
 func (h *rtHarness) startRT(cfg Config) *running {
 	h.t.Helper()
-	nc := node.DefaultConfig()
-	nc.Host = "127.0.0.1"
-	s, err := New(cfg, nc, h.deps())
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(h.ctx)
-	r := &running{Server: s, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- s.Run(ctx) }()
-	h.t.Cleanup(func() { r.stop(h.t) })
-	return r
+	return h.startWith(cfg, h.deps())
 }
 
 func (h *rtHarness) produce(id int) {
