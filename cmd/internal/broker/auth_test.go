@@ -11,7 +11,12 @@ import (
 	"testing"
 	"time"
 
+	arrowflightsql "github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/startreedata/pinot-client-go/pinot"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/tannin-db/tannin/cmd/internal/auth"
 	"github.com/tannin-db/tannin/cmd/internal/controller"
@@ -305,5 +310,35 @@ func TestFlightSQLWithAuth(t *testing.T) {
 	}
 	if err := open("reader", "nope").PingContext(ctx); err == nil || !strings.Contains(err.Error(), "Unauthenticated") {
 		t.Fatalf("wrong password over Flight SQL: %v", err)
+	}
+
+	// A ticket is no credential: reader's ticket redeemed by other is
+	// refused when it runs, naming the table.
+	cl, err := arrowflightsql.NewClient(tc.broker.FlightAddr(), nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	readerCtx, err := cl.Client.AuthenticateBasicToken(ctx, "reader", "reader-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := cl.Execute(readerCtx, "SELECT COUNT(*) FROM events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherCtx, err := cl.Client.AuthenticateBasicToken(ctx, "other", "other-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdr, err := cl.DoGet(otherCtx, info.Endpoint[0].Ticket)
+	if err == nil {
+		for rdr.Next() {
+		}
+		err = rdr.Err()
+		rdr.Release()
+	}
+	if status.Code(err) != codes.PermissionDenied || !strings.Contains(err.Error(), "events_OFFLINE") {
+		t.Fatalf("other redeeming reader's ticket: %v", err)
 	}
 }
