@@ -10,10 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,14 +29,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	"github.com/tannin-db/tannin/cmd/internal/cluster"
-	"github.com/tannin-db/tannin/cmd/internal/cluster/clustertest"
 	"github.com/tannin-db/tannin/cmd/internal/flightsql"
 	"github.com/tannin-db/tannin/cmd/internal/flightsql/flightsqltest"
 	"github.com/tannin-db/tannin/cmd/internal/node"
 	"github.com/tannin-db/tannin/cmd/internal/server"
-	"github.com/tannin-db/tannin/deepstore/localfs"
-	"github.com/tannin-db/tannin/segment/immutable"
 )
 
 // This file tests Flight SQL on a real broker in front of a real server
@@ -89,18 +83,8 @@ func startFlightCluster(t testing.TB, auth flightsql.Authenticator) *flightClust
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cli, _ := clustertest.Etcd(t)
-	store := cluster.NewStore(cli, "flight")
-	ds, err := localfs.New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache, err := cluster.NewCache(ctx, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := &node.Deps{Etcd: cli, Store: store, Cache: cache, DeepStore: ds, Log: log}
+	deps := realDeps(t, ctx, "flight")
+	store := deps.Store
 	nc := node.Config{Host: "127.0.0.1"}
 	if err := store.CreateSchema(ctx, "alltypes", []byte(flightsqltest.Schema)); err != nil {
 		t.Fatal(err)
@@ -122,44 +106,7 @@ func startFlightCluster(t testing.TB, auth flightsql.Authenticator) *flightClust
 		<-sdone
 	})
 	_, paths := flightsqltest.Build(t, t.TempDir())
-	for _, p := range paths {
-		seg, err := immutable.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		meta := *seg.Meta()
-		seg.Close()
-		key := "alltypes_OFFLINE/" + meta.Name
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = ds.Put(ctx, key, f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		asg := &cluster.Assignment{Instances: map[string]string{srv.InstanceName(): cluster.StateOnline}}
-		if err := store.PutSegment(ctx, &cluster.Segment{Table: "alltypes_OFFLINE", Meta: &meta, Key: key,
-			Status: "DONE", PushTimeMs: time.Now().UnixMilli()}, asg, false); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
-	defer wcancel()
-	if _, err := cache.WaitFor(wctx, func(s *cluster.Snapshot) bool {
-		n := 0
-		for _, states := range s.View["alltypes_OFFLINE"] {
-			for _, st := range states {
-				if st.State == cluster.StateOnline {
-					n++
-				}
-			}
-		}
-		return n == flightsqltest.Segments
-	}); err != nil {
-		t.Fatalf("the server did not load the segments: %v", err)
-	}
+	publishSegments(t, ctx, deps, "alltypes_OFFLINE", paths, srv.InstanceName())
 	bcfg := DefaultConfig()
 	bcfg.Port, bcfg.FlightAuth = 0, auth
 	b, err := New(bcfg, nc, deps)

@@ -15,6 +15,7 @@ import (
 	"github.com/tannin-db/tannin/cmd/internal/server"
 	"github.com/tannin-db/tannin/deepstore/localfs"
 	"github.com/tannin-db/tannin/schema"
+	"github.com/tannin-db/tannin/segment/immutable"
 )
 
 // TestWithRealServers runs the broker against two real servers
@@ -24,18 +25,8 @@ import (
 func TestWithRealServers(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cli, _ := clustertest.Etcd(t)
-	store := cluster.NewStore(cli, "test")
-	ds, err := localfs.New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache, err := cluster.NewCache(ctx, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := &node.Deps{Etcd: cli, Store: store, Cache: cache, DeepStore: ds, Log: log}
+	deps := realDeps(t, ctx, "test")
+	store, cache := deps.Store, deps.Cache
 	nc := node.Config{Host: "127.0.0.1"}
 
 	sc, _, err := schema.Parse([]byte(eventsSchema))
@@ -73,40 +64,11 @@ func TestWithRealServers(t *testing.T) {
 		}
 	}()
 
+	var paths []string
 	for _, seg := range tc.segs {
-		meta := *seg.Meta()
-		key := "events_OFFLINE/" + meta.Name
-		f, err := os.Open(filepath.Join(segDir, meta.Name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = ds.Put(ctx, key, f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		asg := &cluster.Assignment{Instances: map[string]string{
-			servers[0].InstanceName(): cluster.StateOnline, servers[1].InstanceName(): cluster.StateOnline}}
-		if err := store.PutSegment(ctx, &cluster.Segment{Table: "events_OFFLINE", Meta: &meta, Key: key,
-			Status: "DONE", PushTimeMs: time.Now().UnixMilli()}, asg, false); err != nil {
-			t.Fatal(err)
-		}
+		paths = append(paths, filepath.Join(segDir, seg.Meta().Name))
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
-	defer wcancel()
-	if _, err := cache.WaitFor(wctx, func(s *cluster.Snapshot) bool {
-		n := 0
-		for _, states := range s.View["events_OFFLINE"] {
-			for _, st := range states {
-				if st.State == cluster.StateOnline {
-					n++
-				}
-			}
-		}
-		return n == 2*numSegments
-	}); err != nil {
-		t.Fatalf("servers did not load the segments: %v", err)
-	}
+	publishSegments(t, ctx, deps, "events_OFFLINE", paths, servers[0].InstanceName(), servers[1].InstanceName())
 
 	bcfg := DefaultConfig()
 	bcfg.Port = 0
@@ -143,4 +105,70 @@ func TestWithRealServers(t *testing.T) {
 	stops[0] = func() {}
 	dones[0] <- nil
 	check("one server")
+}
+
+// realDeps are a node's dependencies on embedded etcd (under clusterName)
+// and a local deep store, for tests that run real servers.
+func realDeps(t testing.TB, ctx context.Context, clusterName string) *node.Deps {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cli, _ := clustertest.Etcd(t)
+	store := cluster.NewStore(cli, clusterName)
+	ds, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := cluster.NewCache(ctx, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &node.Deps{Etcd: cli, Store: store, Cache: cache, DeepStore: ds, Log: log}
+}
+
+// publishSegments puts the segment files into the deep store, records
+// them in etcd assigned ONLINE to servers, and waits until the servers
+// report every replica ONLINE.
+func publishSegments(t testing.TB, ctx context.Context, deps *node.Deps, table string, paths []string, servers ...string) {
+	t.Helper()
+	for _, p := range paths {
+		seg, err := immutable.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta := *seg.Meta()
+		seg.Close()
+		key := table + "/" + meta.Name
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = deps.DeepStore.Put(ctx, key, f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		asg := &cluster.Assignment{Instances: map[string]string{}}
+		for _, s := range servers {
+			asg.Instances[s] = cluster.StateOnline
+		}
+		if err := deps.Store.PutSegment(ctx, &cluster.Segment{Table: table, Meta: &meta, Key: key,
+			Status: "DONE", PushTimeMs: time.Now().UnixMilli()}, asg, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if _, err := deps.Cache.WaitFor(wctx, func(s *cluster.Snapshot) bool {
+		n := 0
+		for _, states := range s.View[table] {
+			for _, st := range states {
+				if st.State == cluster.StateOnline {
+					n++
+				}
+			}
+		}
+		return n == len(paths)*len(servers)
+	}); err != nil {
+		t.Fatalf("the servers did not load the segments of %s: %v", table, err)
+	}
 }
