@@ -30,13 +30,18 @@ type Config struct {
 	// Instance is this server's instance name, as reports carry it.
 	Instance string
 
-	// FlushRows seals a segment at this many rows (per segment: the
-	// caller divides a row count shared by partitions).
+	// FlushRows seals a segment at this many rows when its Spec carries
+	// no threshold (per segment: the caller divides a row count shared by
+	// partitions).
 	FlushRows int
 	// FlushTime seals a segment this long after it started (0: never).
 	FlushTime time.Duration
 	// FlushSize seals a segment when its EstimatedSizeBytes reaches it
-	// (0: never).
+	// (0: never). Memory use follows each replica's fetch batches, so
+	// replicas stopped by it may stop at different rows; the completion
+	// protocol settles which, as for the time limit. For size-based tables
+	// it is a safety cap far above the desired size (flushsize.MemoryCap):
+	// the row threshold the controller learns is what sizes segments.
 	FlushSize int64
 	// MaxRecordBytes skips longer records as oversized_record (default
 	// 1 MiB, Kinesis's largest record).
@@ -160,4 +165,16 @@ type Spec struct {
 	// CreatedMs is the record's creation time: sealed builds use it as
 	// their creation time, so that replicas build identical files.
 	CreatedMs int64
+	// FlushRows is the segment's row threshold as its record carries it,
+	// the same on every replica (autotuned per segment for size-based
+	// tables); 0 means Config.FlushRows.
+	FlushRows int
+}
+
+// threshold is the row threshold of the segment spec names.
+func (c *Config) threshold(spec Spec) int {
+	if spec.FlushRows > 0 {
+		return min(spec.FlushRows, mutable.MaxCapacity/2)
+	}
+	return c.FlushRows
 }

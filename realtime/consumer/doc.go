@@ -21,8 +21,9 @@
 // one), the loop decodes each fetch into decode.Batches (JSON or CSV, the
 // table's transforms and filter) and appends them to the mutable segment.
 //
-// When a threshold is reached — rows (the flush row count; every replica
-// stops at the same record, so the first report commits at once), time
+// When a threshold is reached — rows (the segment's own row threshold,
+// Spec.FlushRows from its record; every replica stops at the same record,
+// so the first report commits at once), time
 // since the segment started, EstimatedSizeBytes, or the end of a closed
 // partition (endOfPartitionGroup) — the segment stops consuming and a
 // completion goroutine takes it through the protocol, sequentially:
@@ -44,7 +45,13 @@
 // segment takes its name and Host.Consuming makes it queryable with every
 // row read so far. A pending segment whose start turns out wrong (the
 // commit failed and another replica committed elsewhere) is dropped and
-// started again at the right offset. The previous segment keeps serving
+// started again at the right offset. It reads ahead under the threshold
+// of the segment it follows, since its own is decided in the commit: a
+// higher recorded threshold lets it consume on, an equal one stops it
+// where it is, and a lower one than the rows it already holds (an
+// autotuned table whose rows grew wider) drops it and reads the same
+// records again into a segment of the recorded size, so that every
+// replica stops at the same row. The previous segment keeps serving
 // queries until the server has its sealed file ONLINE.
 //
 // # Exactly once

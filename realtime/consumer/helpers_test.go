@@ -167,7 +167,8 @@ func newCluster(t testing.TB, maxHold time.Duration) *cluster {
 			}
 			switch {
 			case ev.Opened:
-				r.p.Assign(Spec{Name: ev.Segment.Name, Start: ev.Segment.Start, CreatedMs: ev.Segment.CreatedMs})
+				r.p.Assign(Spec{Name: ev.Segment.Name, Start: ev.Segment.Start, CreatedMs: ev.Segment.CreatedMs,
+					FlushRows: ev.Segment.FlushRows})
 			case ev.Committed:
 				r.p.Done(ev.Segment.Name)
 			}

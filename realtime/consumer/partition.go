@@ -89,6 +89,10 @@ type seg struct {
 	mseg  *mutable.Segment
 	app   *appender
 	began time.Time
+	// flushRows is the row threshold: the spec's, or while the segment is
+	// pending (read ahead before the controller opened it) the threshold
+	// of the segment it follows, until Assign brings the recorded one.
+	flushRows int
 
 	// Progress, guarded by Partition.smu for Stats.
 	offset  stream.Offset
@@ -295,12 +299,12 @@ func (p *Partition) onFetch(ctx context.Context, r fetchRes) {
 	p.stats.lagMs = r.res.LagMs
 	p.smu.Unlock()
 	recs := r.res.Records
-	want := p.cfg.FlushRows - s.mseg.NumDocs()
+	want := s.flushRows - s.mseg.NumDocs()
 	n, err := s.app.appendRecords(s, recs, want)
 	switch {
 	case err != nil:
 		p.giveUp(ctx, s, fmt.Errorf("append to consuming segment: %w", err))
-	case s.mseg.NumDocs() >= p.cfg.FlushRows:
+	case s.mseg.NumDocs() >= s.flushRows:
 		p.stop(ctx, s, completion.ReasonRowLimit)
 	case n == len(recs) && r.res.EndOfPartition:
 		p.stop(ctx, s, completion.ReasonEndOfPartition)
@@ -334,19 +338,30 @@ func (p *Partition) assign(ctx context.Context, spec Spec) {
 		return
 	}
 	p.seen[spec.Name] = true
+	flushRows := p.cfg.threshold(spec)
 	s := p.cons
 	switch {
 	case s == nil:
-	case s.spec.Name == "" && p.same(s.start, spec.Start):
+	case s.spec.Name == "" && p.same(s.start, spec.Start) && s.fits(flushRows):
 		// The pending segment is this one: it becomes queryable with
 		// every row read so far.
+		s.flushRows = flushRows
 		p.name(ctx, s, spec)
 		return
+	case s.spec.Name == "" && p.same(s.start, spec.Start):
+		// Read ahead under the previous segment's threshold, it holds
+		// more rows than the recorded one (or has too little room for
+		// it): read the records again into a segment of the right size.
+		// Only the rows read during the previous segment's commit are
+		// read twice.
+		p.log.Info("rows read ahead do not fit the recorded threshold; reading them again", "segment", spec.Name,
+			"rows_read_ahead", s.mseg.NumDocs(), "flush_rows", flushRows)
+		p.cons = nil
 	case s.spec.Name == "":
 		p.log.Info("next segment starts elsewhere; dropping the rows read ahead", "segment", spec.Name,
 			"start", spec.Start, "read_from", s.start)
 		p.cons = nil
-	case p.same(s.start, spec.Start) && !s.stopped:
+	case p.same(s.start, spec.Start) && !s.stopped && s.fits(flushRows):
 		// The controller replaced the segment (its replicas were lost)
 		// by a new one at the same start: the rows are the same.
 		old := s.spec.Name
@@ -354,10 +369,24 @@ func (p *Partition) assign(ctx context.Context, spec Spec) {
 		p.smu.Lock()
 		s.spec = spec
 		p.smu.Unlock()
+		s.flushRows = flushRows
 		p.latest = s
 		p.deps.Host.Consuming(spec.Name, s.mseg)
 		p.log.Info("consuming segment replaced", "old", old, "segment", spec.Name)
+		if s.mseg.NumDocs() >= flushRows {
+			p.stop(ctx, s, completion.ReasonRowLimit)
+		}
 		return
+	case p.same(s.start, spec.Start) && !s.stopped:
+		// Replaced with a threshold its rows do not fit: consume the
+		// replacement afresh.
+		p.deps.Host.Discarded(s.spec.Name)
+		p.smu.Lock()
+		delete(p.stats.segs, s)
+		p.smu.Unlock()
+		p.log.Info("consuming segment replaced with a lower threshold; reading it again", "old", s.spec.Name,
+			"segment", spec.Name, "rows", s.mseg.NumDocs(), "flush_rows", flushRows)
+		p.cons = nil
 	default:
 		// A later segment: the one consumed here was committed by the
 		// other replicas. Ask what to do with it.
@@ -365,10 +394,21 @@ func (p *Partition) assign(ctx context.Context, spec Spec) {
 			p.stop(ctx, s, completion.ReasonForceCommit)
 		}
 	}
-	p.cons = p.newSeg(spec, spec.Start)
+	p.cons = p.newSeg(spec, spec.Start, flushRows)
 	if p.cons != nil {
 		p.name(ctx, p.cons, spec)
 	}
+}
+
+// fits reports whether s can become a segment of threshold flushRows: it
+// holds no more rows, and has room for that many. newSeg gives a segment
+// room for twice its threshold, so a pending segment takes up to twice the
+// threshold it read ahead under (one autotuning step grows it 1.5 times
+// unless the table's ratio moved much) and is read again beyond that.
+// Every replica stops within the threshold, so catching up needs no room
+// beyond it.
+func (s *seg) fits(flushRows int) bool {
+	return s.mseg.NumDocs() <= flushRows && flushRows <= s.mseg.Config().Capacity
 }
 
 // same reports whether two offsets are the same position.
@@ -380,13 +420,14 @@ func (p *Partition) same(a, b stream.Offset) bool {
 	return err == nil && c == 0
 }
 
-// newSeg starts a segment at start (spec.Name "" for a pending one).
-func (p *Partition) newSeg(spec Spec, start stream.Offset) *seg {
+// newSeg starts a segment of threshold flushRows at start (spec.Name ""
+// for a pending one).
+func (p *Partition) newSeg(spec Spec, start stream.Offset, flushRows int) *seg {
 	name := spec.Name
 	if name == "" {
 		name = "pending-" + p.cfg.Partition
 	}
-	mc := mutable.ConfigFromTable(name, p.cfg.Schema, p.cfg.Table, 2*p.cfg.FlushRows)
+	mc := mutable.ConfigFromTable(name, p.cfg.Schema, p.cfg.Table, min(2*flushRows, mutable.MaxCapacity))
 	mc.StartOffset = string(start)
 	mc.Now = p.cfg.Now
 	if p.cfg.Table != nil {
@@ -405,7 +446,7 @@ func (p *Partition) newSeg(spec Spec, start stream.Offset) *seg {
 	}
 	p.gen++
 	s := &seg{spec: spec, start: start, gen: p.gen, mseg: m, app: app, began: p.cfg.Now(), offset: start,
-		state: consuminginfo.StateConsuming}
+		state: consuminginfo.StateConsuming, flushRows: flushRows}
 	return s
 }
 
@@ -417,11 +458,23 @@ func (p *Partition) name(ctx context.Context, s *seg, spec Spec) {
 	p.smu.Unlock()
 	p.latest = s
 	p.deps.Host.Consuming(spec.Name, s.mseg)
-	p.log.Info("consuming segment", "segment", spec.Name, "start", spec.Start, "rows_read_ahead", s.mseg.NumDocs())
-	if s.stopped {
+	p.log.Info("consuming segment", "segment", spec.Name, "start", spec.Start, "flush_rows", s.flushRows,
+		"rows_read_ahead", s.mseg.NumDocs())
+	switch {
+	case s.stopped && s.reason == completion.ReasonRowLimit && s.mseg.NumDocs() < s.flushRows:
+		// It stopped at the previous segment's threshold; its own is
+		// higher: consume on.
+		p.smu.Lock()
+		s.stopped, s.reason, s.state = false, "", consuminginfo.StateConsuming
+		p.smu.Unlock()
+	case s.stopped:
 		// It reached a threshold before it had a name.
 		p.cons = nil
 		p.startCompletion(ctx, s)
+	case s.mseg.NumDocs() >= s.flushRows:
+		// Its own threshold is lower than the one it read ahead under,
+		// and it holds exactly that many rows.
+		p.stop(ctx, s, completion.ReasonRowLimit)
 	}
 }
 
@@ -468,7 +521,7 @@ func (p *Partition) onEvent(ctx context.Context, ev event) {
 	default:
 		p.log.Info("end offset changed; reading ahead from it", "end", ev.end, "was", s.start)
 	}
-	p.cons = p.newSeg(Spec{}, ev.end)
+	p.cons = p.newSeg(Spec{}, ev.end, ev.s.flushRows)
 }
 
 // giveUp stops a segment for good: the controller is told

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/tannin-db/tannin/realtime/flushsize"
 	"github.com/tannin-db/tannin/realtime/llcname"
 	"github.com/tannin-db/tannin/segment"
 )
@@ -142,11 +144,16 @@ type Commit struct {
 	// NowMs is the commit time, epoch milliseconds: the push time of the
 	// sealed segment and the creation time in the next one's name.
 	NowMs int64
+	// NextFlushRows is the next segment's row threshold (Segment.FlushRows):
+	// the controller's autotuned one for a size-based table
+	// (realtime/flushsize); 0 keeps the committing segment's.
+	NextFlushRows int
 }
 
 // CommitSegment commits a consuming segment in one transaction: its record
-// IN_PROGRESS → DONE with c's metadata, end offset and download URI; the
-// next segment's record IN_PROGRESS at that end offset (sequence+1); the
+// IN_PROGRESS → DONE with c's metadata, end offset and download URI (and
+// the row threshold it was consumed under); the next segment's record
+// IN_PROGRESS at that end offset (sequence+1) with c.NextFlushRows; the
 // committed segment's assignment CONSUMING → ONLINE on its replicas and a
 // CONSUMING assignment of the next segment on the same replicas. It returns
 // the next segment's name ("" with EndOfPartition). If the record is not
@@ -172,6 +179,8 @@ func (s *Store) CommitSegment(ctx context.Context, c *Commit) (string, error) {
 		return "", fmt.Errorf("commit segment %q: the metadata names segment %q", c.Segment, c.Meta.Name)
 	case c.DownloadURI == "":
 		return "", fmt.Errorf("commit segment %q: no download URI", c.Segment)
+	case c.NextFlushRows < 0:
+		return "", fmt.Errorf("commit segment %q: next flush threshold %d rows is negative", c.Segment, c.NextFlushRows)
 	}
 	cur, err := s.readPartitionSegment(ctx, c.Table, c.Segment)
 	if err != nil {
@@ -188,7 +197,7 @@ func (s *Store) CommitSegment(ctx context.Context, c *Commit) (string, error) {
 	meta := *c.Meta
 	meta.StartOffset, meta.EndOffset = start, c.EndOffset
 	done := &Segment{Table: c.Table, Meta: &meta, DownloadURI: c.DownloadURI, Key: c.Key, PushTimeMs: c.NowMs,
-		Status: StatusDone, Partition: cur.rec.Partition, EndOfPartition: c.EndOfPartition}
+		Status: StatusDone, Partition: cur.rec.Partition, EndOfPartition: c.EndOfPartition, FlushRows: cur.rec.FlushRows}
 	doneVal, err := json.Marshal(done)
 	if err != nil {
 		return "", fmt.Errorf("encode segment %q: %w", c.Segment, err)
@@ -206,7 +215,11 @@ func (s *Store) CommitSegment(ctx context.Context, c *Commit) (string, error) {
 	next := ""
 	if !c.EndOfPartition {
 		next = name.Next(c.NowMs).String()
-		nextOps, nextCmps, err := s.openOps(c.Table, raw, next, cur.rec.Partition, c.EndOffset, cur.rec.FlushRows, replicas, c.NowMs)
+		flushRows := cur.rec.FlushRows
+		if c.NextFlushRows > 0 {
+			flushRows = c.NextFlushRows
+		}
+		nextOps, nextCmps, err := s.openOps(c.Table, raw, next, cur.rec.Partition, c.EndOffset, flushRows, replicas, c.NowMs)
 		if err != nil {
 			return "", err
 		}
@@ -310,6 +323,52 @@ func PartitionHeads(snap *Snapshot, tableWithType string) map[int]*Segment {
 		}
 	}
 	return heads
+}
+
+// flushRatioWindow is how many of a table's latest committed segments
+// FlushRatio folds: with weight 0.9 per step, older ones would add less
+// than 0.1%.
+const flushRatioWindow = 64
+
+// FlushRatio is a realtime table's rows per byte for size-based flushing:
+// flushsize.Ratio folded over its latest committed segments, oldest first
+// (by push time, then name), 0 before any has rows and a size. It is
+// recomputed from the records rather than kept under a key of its own,
+// which every partition's commit would have to rewrite: the records
+// already carry each segment's rows and size, a new leader reads the same
+// ratio, and the ratio goes with the table. Segments not named in LLC
+// form (uploaded ones) were not consumed and are left out.
+func FlushRatio(snap *Snapshot, tableWithType string) float64 {
+	type sample struct {
+		name   string
+		pushMs int64
+		rows   int
+		size   int64
+	}
+	var ss []sample
+	for name, rec := range snap.Segments[tableWithType] {
+		if rec.Status != StatusDone || rec.Meta == nil || rec.Meta.NumDocs <= 0 || rec.Meta.SizeBytes <= 0 {
+			continue
+		}
+		if _, err := llcname.Parse(name); err != nil {
+			continue
+		}
+		ss = append(ss, sample{name, rec.PushTimeMs, rec.Meta.NumDocs, rec.Meta.SizeBytes})
+	}
+	sort.Slice(ss, func(i, j int) bool {
+		if ss[i].pushMs != ss[j].pushMs {
+			return ss[i].pushMs < ss[j].pushMs
+		}
+		return ss[i].name < ss[j].name
+	})
+	if len(ss) > flushRatioWindow {
+		ss = ss[len(ss)-flushRatioWindow:]
+	}
+	r := 0.0
+	for _, s := range ss {
+		r = flushsize.Ratio(r, s.rows, s.size)
+	}
+	return r
 }
 
 // partitionSegment is a segment record and its assignment as read at one

@@ -112,8 +112,11 @@ type Segment struct {
 	EndOfPartition bool
 	// FlushRows is a consuming segment's row threshold (Pinot's
 	// segment.flush.threshold.size), decided by the controller when it
-	// opens the segment so that every replica stops at the same row count;
-	// 0 when the table's stream config decides.
+	// opens the segment so that every replica stops at the same row count
+	// (autotuned per segment for size-based tables, realtime/flushsize);
+	// a committed segment keeps the one it was consumed under. 0 in
+	// records written before thresholds were recorded: the table's stream
+	// config decides.
 	FlushRows int
 }
 

@@ -254,9 +254,15 @@ func (c *Controller) writeCommit(ctx context.Context, sf *segmentFSM, seg string
 	up completion.Upload, endOfPartition bool) completion.Response {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitWriteTimeout)
 	defer cancel()
+	nowMs := c.nowMs()
+	nextRows := 0
+	if !endOfPartition {
+		nextRows = nextFlushRows(c.deps.Cache.Snapshot(), sf.table, seg, up.Meta, time.UnixMilli(nowMs))
+	}
 	next, err := c.deps.Store.CommitSegment(wctx, &cluster.Commit{
 		Table: sf.table, Segment: seg, EndOffset: string(eff.Offset), Meta: up.Meta,
-		DownloadURI: up.DownloadURI, Key: up.Key, EndOfPartition: endOfPartition, NowMs: c.nowMs(),
+		DownloadURI: up.DownloadURI, Key: up.Key, EndOfPartition: endOfPartition, NowMs: nowMs,
+		NextFlushRows: nextRows,
 	})
 	var rec *cluster.Segment
 	if err != nil && (errors.Is(err, cluster.ErrConflict) || errors.Is(err, cluster.ErrNotFound)) {
@@ -271,7 +277,8 @@ func (c *Controller) writeCommit(ctx context.Context, sf *segmentFSM, seg string
 	case err == nil:
 		resp = sf.f.CommitApplied(now)
 		c.log.Info("segment committed", "table", sf.table, "segment", seg, "committer", eff.Instance,
-			"endOffset", eff.Offset, "rows", up.Meta.NumDocs, "next", next, "endOfPartition", endOfPartition)
+			"endOffset", eff.Offset, "rows", up.Meta.NumDocs, "bytes", up.Meta.SizeBytes, "next", next,
+			"nextFlushRows", nextRows, "endOfPartition", endOfPartition)
 		if endOfPartition {
 			// Start the children now rather than at the next validation
 			// run: retention might delete this last segment first.

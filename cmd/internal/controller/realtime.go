@@ -4,14 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"reflect"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/tannin-db/tannin/cmd/internal/assign"
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
+	"github.com/tannin-db/tannin/realtime/flushsize"
 	"github.com/tannin-db/tannin/realtime/llcname"
+	"github.com/tannin-db/tannin/segment"
 	"github.com/tannin-db/tannin/stream"
 	"github.com/tannin-db/tannin/stream/streamconfig"
 	"github.com/tannin-db/tannin/stream/streams"
@@ -155,23 +159,47 @@ func (c *Controller) checkRealtime(ctx context.Context, snap *cluster.Snapshot, 
 	return warnings, parts, nil
 }
 
-// segmentFlushRows is the row threshold recorded in a partition's
-// consuming segments, decided once here so that every replica stops at the
-// same row count (a threshold each server worked out from the partitions
-// it happens to hold would differ between replicas). A threshold Pinot
-// shares among the partitions a server consumes (the older
-// realtime.segment.flush.threshold.size) is divided by the most partitions
-// one server holds when the load is spread evenly; 0 for size-based
-// flushing, which the servers decide.
-func segmentFlushRows(f streamconfig.FlushConfig, partitions, replication, servers int) int {
+// segmentFlushRows is the row threshold recorded in a partition's first
+// consuming segment (the following ones keep it, or for size-based
+// flushing get the one the commit computes), decided here so that every
+// replica stops at the same row count (a threshold each server worked out
+// from the partitions it happens to hold would differ between replicas).
+// A threshold Pinot shares among the partitions a server consumes (the
+// older realtime.segment.flush.threshold.size) is divided by the most
+// partitions one server holds when the load is spread evenly. Size-based
+// flushing starts from the autotune initial rows, or, for a new shard of a
+// table that has committed segments, from the rows its ratio (rows per
+// byte, cluster.FlushRatio) puts in the desired size.
+func segmentFlushRows(f streamconfig.FlushConfig, ratio float64, partitions, replication, servers int) int {
 	switch {
 	case f.SizeBased:
-		return 0
+		return flushsize.Initial(f, ratio)
 	case f.RowsSharedByPartitions && servers > 0:
 		perServer := (partitions*max(1, replication) + servers - 1) / servers
 		return max(1, f.Rows/max(1, perServer))
 	}
 	return max(1, f.Rows)
+}
+
+// nextFlushRows is the row threshold of the segment that follows seg,
+// committed now with meta, in a table flushed by size (0 otherwise: the
+// next segment keeps seg's). The table's ratio comes from the segments
+// committed before seg in snap, with seg's own folded in by
+// flushsize.Next.
+func nextFlushRows(snap *cluster.Snapshot, table, seg string, meta *segment.Meta, now time.Time) int {
+	tbl, rec := snap.Tables[table], snap.Segments[table][seg]
+	if tbl == nil || rec == nil || meta == nil {
+		return 0
+	}
+	sc, err := streamConfigOf(tbl.Config)
+	if err != nil || !sc.Flush.SizeBased {
+		return 0
+	}
+	rows, _ := flushsize.Next(sc.Flush, flushsize.Committed{
+		Rows: meta.NumDocs, SizeBytes: meta.SizeBytes, Threshold: rec.FlushRows,
+		Consumed: now.Sub(time.UnixMilli(rec.Meta.CreatedMs)),
+	}, cluster.FlushRatio(snap, table), rand.Float64())
+	return rows
 }
 
 // createRealtime opens the consuming segments of a table just stored; on
@@ -214,7 +242,11 @@ func (c *Controller) startPartitions(ctx context.Context, snap *cluster.Snapshot
 	if err != nil {
 		return nil, err
 	}
-	flushRows := segmentFlushRows(sc.Flush, len(parts), tc.Segments.Replication, len(snap.LiveInstances(cluster.TypeServer, tag)))
+	var ratio float64
+	if sc.Flush.SizeBased {
+		ratio = cluster.FlushRatio(snap, table)
+	}
+	flushRows := segmentFlushRows(sc.Flush, ratio, len(parts), tc.Segments.Replication, len(snap.LiveInstances(cluster.TypeServer, tag)))
 	placer := newPlacer(snap)
 	var todo []cluster.ConsumingStart
 	for _, p := range plan.start {

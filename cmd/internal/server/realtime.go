@@ -12,6 +12,7 @@ import (
 	"github.com/tannin-db/tannin/cmd/internal/cluster"
 	"github.com/tannin-db/tannin/realtime/consumer"
 	"github.com/tannin-db/tannin/realtime/consuminginfo"
+	"github.com/tannin-db/tannin/realtime/flushsize"
 	"github.com/tannin-db/tannin/segment"
 	"github.com/tannin-db/tannin/segment/mutable"
 	"github.com/tannin-db/tannin/stream"
@@ -31,12 +32,15 @@ import (
 // The consumers of a table share one open stream. A table that goes away
 // stops its consumers and drops their consuming segments.
 //
-// Flush rows: realtime.segment.flush.threshold.rows is shared by the
-// partitions a server consumes (Pinot's rule): each segment gets the row
-// count divided by the table's partitions consuming here when the
-// consumer starts. A size threshold (.segment.size) seals at that many
-// bytes of EstimatedSizeBytes, with the autotune initial rows as the row
-// limit.
+// Flush rows: each consuming segment's record carries its row threshold
+// (flushThresholdRows), which the controller decides so that every
+// replica stops at the same row: a row count shared by partitions divided
+// among them, or for a size threshold (.segment.size) a row count
+// autotuned at each commit from the sealed sizes (realtime/flushsize).
+// Each segment is consumed under its own record's threshold
+// (consumer.Spec.FlushRows). A size-based table's consuming segments also
+// stop at flushsize.MemoryCap bytes of EstimatedSizeBytes, a safety cap
+// far above what the learned threshold reaches.
 type realtime struct {
 	s *Server
 
@@ -191,7 +195,8 @@ func (rt *realtime) reconcile(snap *cluster.Snapshot) {
 			for _, rec := range segs {
 				if !rp.names[rec.Meta.Name] {
 					rp.names[rec.Meta.Name] = true
-					rp.p.Assign(consumer.Spec{Name: rec.Meta.Name, Start: stream.Offset(rec.Meta.StartOffset), CreatedMs: rec.Meta.CreatedMs})
+					rp.p.Assign(consumer.Spec{Name: rec.Meta.Name, Start: stream.Offset(rec.Meta.StartOffset), CreatedMs: rec.Meta.CreatedMs,
+						FlushRows: rec.FlushRows})
 				}
 			}
 		}
@@ -242,10 +247,9 @@ func (rt *realtime) openTable(table string, tbl *cluster.Table) *rtTable {
 	return t
 }
 
-// flushRows is the per-segment row threshold: the one the controller
-// recorded in the segment, the same on every replica (it divides a
-// threshold shared by partitions); none is recorded for size-based
-// flushing, which starts from the autotune rows.
+// flushRows is the consumer's default row threshold, for segments whose
+// record carries none (written before thresholds were recorded): the
+// stream config's, or for size-based flushing the autotune initial rows.
 func flushRows(f streamconfig.FlushConfig, recorded int) int {
 	switch {
 	case recorded > 0:
@@ -268,7 +272,7 @@ func (rt *realtime) startPartition(t *rtTable, tbl *cluster.Table, snap *cluster
 		Log: rt.s.log,
 	}
 	if t.cfg.Flush.SizeBased {
-		cfg.FlushSize = t.cfg.Flush.SegmentSize
+		cfg.FlushSize = flushsize.MemoryCap(t.cfg.Flush)
 	}
 	if k := t.cfg.Kinesis; k != nil && k.MaxRecordsToFetch > 0 {
 		cfg.FetchMax = k.MaxRecordsToFetch

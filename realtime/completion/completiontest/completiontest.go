@@ -256,6 +256,9 @@ type Segment struct {
 	Committer      string
 	EndOfPartition bool
 	Stopped        map[string]bool
+	// FlushRows is the segment's row threshold (cluster.Segment.FlushRows;
+	// 0: the consumer's default).
+	FlushRows int
 }
 
 // Event tells a Memory subscriber that a segment was opened (Opened) or
@@ -278,6 +281,10 @@ type Memory struct {
 	// CommitErr, when set, decides each commit's fate before it applies:
 	// a non-nil error is returned and nothing changes.
 	CommitErr func(c Commit) error
+	// NextFlushRows, when set, is the row threshold of the segment a
+	// commit opens after committed (the controller's autotuning); 0, or
+	// no func, keeps committed's.
+	NextFlushRows func(committed Segment) int
 }
 
 // NewMemory returns an empty Memory.
@@ -293,12 +300,18 @@ func (m *Memory) Subscribe(f func(Event)) {
 
 // Open records a consuming segment.
 func (m *Memory) Open(name string, start stream.Offset, replicas []string, createdMs int64) error {
+	return m.OpenRows(name, start, replicas, createdMs, 0)
+}
+
+// OpenRows records a consuming segment with row threshold flushRows.
+func (m *Memory) OpenRows(name string, start stream.Offset, replicas []string, createdMs int64, flushRows int) error {
 	m.mu.Lock()
 	if m.segs[name] != nil {
 		m.mu.Unlock()
 		return fmt.Errorf("completiontest: segment %q exists", name)
 	}
-	s := &Segment{Name: name, Start: start, CreatedMs: createdMs, Replicas: append([]string(nil), replicas...), Stopped: map[string]bool{}}
+	s := &Segment{Name: name, Start: start, CreatedMs: createdMs, Replicas: append([]string(nil), replicas...), Stopped: map[string]bool{},
+		FlushRows: flushRows}
 	m.segs[name] = s
 	subs, ev := m.subs, Event{Opened: true, Segment: *s}
 	m.mu.Unlock()
@@ -383,7 +396,12 @@ func (m *Memory) Commit(_ context.Context, c Commit) error {
 		}
 		now := m.Now().UnixMilli()
 		next := &Segment{Name: n.Next(now).String(), Start: c.EndOffset, CreatedMs: now,
-			Replicas: append([]string(nil), s.Replicas...), Stopped: map[string]bool{}}
+			Replicas: append([]string(nil), s.Replicas...), Stopped: map[string]bool{}, FlushRows: s.FlushRows}
+		if m.NextFlushRows != nil {
+			if rows := m.NextFlushRows(*s); rows > 0 {
+				next.FlushRows = rows
+			}
+		}
 		m.segs[next.Name] = next
 		evs = append(evs, Event{Opened: true, Segment: *next})
 	}
