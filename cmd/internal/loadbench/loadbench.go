@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -266,9 +265,14 @@ func queryAuth(cfg allinone.Config) string {
 }
 
 func runLevel(ctx context.Context, brokerURL, authz string, clients int, d time.Duration, users []string, lo, hi int64) (*Level, error) {
-	tr := &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2, MaxConnsPerHost: clients * 2}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	host, err := brokerHost(brokerURL)
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([][]byte, len(users))
+	for i, u := range users {
+		reqs[i] = queryRequest(host, authz, queryFor(u, lo, hi))
+	}
 	var queries, errs atomic.Int64
 	lats := make([][]time.Duration, clients)
 	deadline := time.Now().Add(d)
@@ -284,12 +288,12 @@ func runLevel(ctx context.Context, brokerURL, authz string, clients int, d time.
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
-			body := make([]byte, 0, 512)
+			c := &conn{addr: host}
+			defer c.close()
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				q := queryFor(users[rng.IntN(len(users))], lo, hi)
-				body, _ = json.Marshal(map[string]string{"sql": q})
+				req := reqs[rng.IntN(len(reqs))]
 				t0 := time.Now()
-				err := post(hc, brokerURL+"/query/sql", authz, body)
+				err := check(c.do(ctx, req, 10*time.Second))
 				el := time.Since(t0)
 				sent.Add(1)
 				if t0.Before(warm) {
@@ -333,30 +337,13 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func post(hc *http.Client, url, authz string, body []byte) error {
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+// check turns an answer with exceptions into an error too.
+func check(body []byte, err error) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if authz != "" {
-		req.Header.Set("Authorization", authz)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	// An answer with exceptions is an error too.
-	if bytes.Contains(data, []byte(`"errorCode"`)) {
-		return fmt.Errorf("query error: %.200s", data)
+	if bytes.Contains(body, []byte(`"errorCode"`)) {
+		return fmt.Errorf("query error: %.200s", body)
 	}
 	return nil
 }
