@@ -63,7 +63,7 @@ func BenchmarkGet32Random(b *testing.B) {
 
 // BenchmarkGather32 reads 1024 ascending positions at a given selectivity.
 func BenchmarkGather32(b *testing.B) {
-	for _, sel := range []float64{0.01, 0.3, 0.7} {
+	for _, sel := range []float64{0.01, 0.3, 0.7, 0.95} {
 		b.Run(fmt.Sprintf("w=13/sel=%v", sel), func(b *testing.B) {
 			buf, _ := benchPacked(13)
 			r := rand.New(rand.NewPCG(4, 5))
