@@ -1,16 +1,15 @@
 package consumer
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tannin-db/tannin/deepstore"
+	"github.com/tannin-db/tannin/internal/syncbuf"
 	"github.com/tannin-db/tannin/realtime/completion/completiontest"
 	"github.com/tannin-db/tannin/realtime/llcname"
 )
@@ -26,24 +25,6 @@ type slowPuts struct {
 func (s slowPuts) Put(ctx context.Context, key string, r io.Reader) error {
 	time.Sleep(s.delay)
 	return s.Store.Put(ctx, key, r)
-}
-
-// syncBuffer is a log sink shared by the replicas' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // Each segment is consumed under the row threshold its record carries, as
@@ -77,7 +58,7 @@ func TestPerSegmentThresholds(t *testing.T) {
 		c.produce(goodEvent(id))
 		want[int64(id)] = true
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	ds := slowPuts{Store: c.ds, delay: 150 * time.Millisecond}
 	var reps []*replica
