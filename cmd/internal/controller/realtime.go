@@ -188,7 +188,7 @@ func segmentFlushRows(f streamconfig.FlushConfig, ratio float64, partitions, rep
 // flushsize.Next.
 func nextFlushRows(snap *cluster.Snapshot, table, seg string, meta *segment.Meta, now time.Time) int {
 	tbl, rec := snap.Tables[table], snap.Segments[table][seg]
-	if tbl == nil || rec == nil || meta == nil {
+	if tbl == nil || rec == nil || rec.Meta == nil || meta == nil {
 		return 0
 	}
 	sc, err := streamConfigOf(tbl.Config)
