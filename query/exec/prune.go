@@ -104,11 +104,10 @@ type prunedConst struct {
 }
 
 func (p *plan) rangePrunes(seg segment.Segment, name string, op sql.BinaryOp, lit *sql.Literal) bool {
-	col := seg.Column(name)
-	if col == nil {
+	m, col := columnMeta(seg, name)
+	if m == nil {
 		return false
 	}
-	m := col.Meta()
 	if !m.SingleValue || m.DataType == schema.TypeBigDecimal {
 		return false
 	}
@@ -151,6 +150,9 @@ func (p *plan) rangePrunes(seg segment.Segment, name string, op sql.BinaryOp, li
 	case sql.OpEq:
 		if cmpMin < 0 || cmpMax > 0 {
 			return true
+		}
+		if col == nil {
+			break
 		}
 		if bf := col.Bloom(); bf != nil {
 			switch kind {
@@ -362,4 +364,19 @@ func orderText(p *plan) string {
 		}
 	}
 	return ", sort:[" + strings.Join(parts, ", ") + "]"
+}
+
+// columnMeta returns the metadata of seg's column name, and the column
+// itself unless seg is metadata only (a broker's metaSegment, which has no
+// bloom filters): the broker asks for every segment and conjunct of every
+// query, and boxing a column for each cost an allocation.
+func columnMeta(seg segment.Segment, name string) (*segment.ColumnMeta, segment.Column) {
+	if ms, ok := seg.(metaSegment); ok {
+		return ms.columnMeta(name), nil
+	}
+	col := seg.Column(name)
+	if col == nil {
+		return nil, nil
+	}
+	return col.Meta(), col
 }

@@ -63,9 +63,16 @@ func (s metaSegment) Name() string        { return s.m.Name }
 func (s metaSegment) NumDocs() int        { return s.m.NumDocs }
 func (s metaSegment) Meta() *segment.Meta { return s.m }
 func (s metaSegment) Column(name string) segment.Column {
+	if c := s.columnMeta(name); c != nil {
+		return metaColumn{m: c}
+	}
+	return nil
+}
+
+func (s metaSegment) columnMeta(name string) *segment.ColumnMeta {
 	for _, c := range s.m.Columns {
 		if c.Name == name {
-			return metaColumn{m: c}
+			return c
 		}
 	}
 	return nil
