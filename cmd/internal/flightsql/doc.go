@@ -22,6 +22,14 @@
 //     the caller may read (GetTables with their Arrow schemas), table type
 //     TABLE, and GetSqlInfo (server name "Tannin", version, identifier
 //     rules, function lists).
+//   - GetXdbcTypeInfo (typeinfo.go): one row per column type, named as
+//     the columns' TYPE_NAME metadata (INT ... BYTES, and X_ARRAY for
+//     multi-value columns) with its java.sql.Types/XDBC code, size,
+//     literal quotes and searchability, optionally filtered by code.
+//   - The key calls (keys.go: primary, imported, exported keys and the
+//     cross reference) answer their schemas with no rows: Tannin tables
+//     have no keys. The table must exist (NotFound) and be readable
+//     (PermissionDenied), as for a statement.
 //
 // # Types
 //

@@ -349,24 +349,11 @@ func (s *Server) holeTypes(ctx context.Context, t *template) []schema.DataType {
 	if len(t.holes) == 0 || t.table == "" {
 		return want
 	}
-	var sc *schema.Schema
-	name := t.table
-	for _, suf := range []string{"_OFFLINE", "_REALTIME"} {
-		if len(name) > len(suf) && strings.EqualFold(name[len(name)-len(suf):], suf) {
-			name = name[:len(name)-len(suf)]
-		}
-	}
-	for _, tb := range s.cfg.Backend.Tables(ctx) {
-		if strings.EqualFold(tb.Name, name) {
-			sc = tb.Schema
-			if tb.Name == name {
-				break
-			}
-		}
-	}
-	if sc == nil {
+	tb, ok := s.findTable(ctx, t.table)
+	if !ok || tb.Schema == nil {
 		return want
 	}
+	sc := tb.Schema
 	for i, col := range t.columns {
 		if col == "" {
 			continue
