@@ -182,7 +182,7 @@ func constComparer(col segment.Column, dict *segment.Dictionary, l *sql.Literal)
 			return func(i int) int { return cmp3(dict.Floats[i], v) }, true
 		}
 	case schema.StorageString:
-		if k.t.Storage() != schema.StorageString {
+		if s := k.t.Storage(); s != schema.StorageString && s != schema.StorageBytes {
 			return nil, false
 		}
 		v := k.val.Str

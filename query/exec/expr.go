@@ -721,7 +721,8 @@ func newCompare(op sql.BinaryOp, l, r node, e sql.Expr) (node, error) {
 }
 
 // unifyForCompare picks the storage family two operands compare in,
-// converting a string literal compared with a timestamp or number.
+// converting a string literal compared with a timestamp, number or BYTES.
+// BYTES compare as strings of raw bytes (unsigned, lexicographic).
 func unifyForCompare(l, r node) (node, node, schema.Storage, error) {
 	lt, rt := l.typ(), r.typ()
 	if isNullConst(l) {
@@ -729,6 +730,22 @@ func unifyForCompare(l, r node) (node, node, schema.Storage, error) {
 	}
 	if isNullConst(r) {
 		return l, r, lt.Storage(), nil
+	}
+	// A string literal compared with BYTES is hex, as Pinot reads it and as
+	// answers write BYTES values: b = '01fe' matches the bytes 01 fe.
+	if k, ok := r.(*constNode); ok && lt == schema.TypeBytes && rt == schema.TypeString {
+		c, err := convertLiteral(k, schema.TypeBytes)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return l, c, schema.StorageString, nil
+	}
+	if k, ok := l.(*constNode); ok && rt == schema.TypeBytes && lt == schema.TypeString {
+		c, err := convertLiteral(k, schema.TypeBytes)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return c, r, schema.StorageString, nil
 	}
 	ls, rs := lt.Storage(), rt.Storage()
 	if ls == schema.StorageBytes {
@@ -765,7 +782,8 @@ func unifyForCompare(l, r node) (node, node, schema.Storage, error) {
 	return nil, nil, 0, fmt.Errorf("cannot compare %s with %s", lt, rt)
 }
 
-// convertLiteral casts a string constant to t (a number or timestamp).
+// convertLiteral casts a string constant to t (a number, timestamp or
+// BYTES, from hex).
 func convertLiteral(k *constNode, t schema.DataType) (*constNode, error) {
 	f, err := fn.Bind("cast", []fn.Arg{{Type: k.t, Const: &k.val}, {Type: schema.TypeString, Const: &fn.Const{Str: t.String()}}})
 	if err != nil {

@@ -280,8 +280,11 @@ func (c *compiler) compileIn(e *sql.In) (node, error) {
 	}
 	n := &inNode{x: x, not: e.Not, out: vec.New(schema.TypeBoolean), scratch: vec.New(schema.TypeDouble)}
 	kind := x.typ().Storage()
-	if x.typ() == schema.TypeBigDecimal {
+	switch {
+	case x.typ() == schema.TypeBigDecimal:
 		kind = schema.StorageFloat64
+	case kind == schema.StorageBytes:
+		kind = schema.StorageString // raw bytes, as unifyForCompare compares them
 	}
 	for _, k := range consts {
 		if k.isNull {

@@ -99,6 +99,25 @@ func TestPreparedStatement(t *testing.T) {
 		!strings.Contains(err.Error(), `parameter 1 (int64) compared with column "s" (STRING)`) {
 		t.Errorf("type mismatch: %v", err)
 	}
+
+	// A binary parameter binds as hex, which is how a BYTES literal reads:
+	// it matches the one row whose bytes are 01 fe.
+	bs, err := cl.Prepare(ctx, `SELECT COUNT(*) FROM alltypes WHERE "by" = ?`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bs.Close(ctx)
+	bb := array.NewBinaryBuilder(memory.DefaultAllocator, arrow.BinaryTypes.Binary)
+	bb.Append([]byte{0x01, 0xfe})
+	bs.SetParameters(params(t, bb.NewArray()))
+	bb.Release()
+	info, err = bs.Execute(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, recs := fetch(t, ctx, cl, info, 0); !reflect.DeepEqual(cells(t, recs), [][]any{{int64(1)}}) {
+		t.Errorf("binary parameter 01fe counted %v, want [[1]]", cells(t, recs))
+	}
 }
 
 func TestPreparedWithoutParameters(t *testing.T) {
