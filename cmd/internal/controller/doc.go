@@ -46,5 +46,6 @@
 //
 // Rebalance and drain jobs run in the background on the controller that
 // started them (assign.Execute never leaves a segment without a serving
-// replica) and are reported by that controller's GET /rebalanceStatus.
+// replica). Their records live in etcd (cluster.Job), so every controller
+// answers GET /rebalanceStatus and no two run jobs on one target.
 package controller

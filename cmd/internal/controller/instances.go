@@ -171,14 +171,18 @@ func (c *Controller) instanceState(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return errorf(http.StatusServiceUnavailable, "drain instance %s: %w", name, err)
 		}
-		j, running := c.startJob(jobInstanceDrain, name, plans)
-		if running != nil {
-			j = running
+		j, running, err := c.startJob(ctx, jobInstanceDrain, name, plans)
+		if err != nil {
+			return err
 		}
-		c.log.Info("instance draining", "instance", name, "job", j.id, "tables", len(plans))
+		id := running // a drain of the instance already under way
+		if j != nil {
+			id = j.id
+		}
+		c.log.Info("instance draining", "instance", name, "job", id, "tables", len(plans))
 		return writeJSON(w, http.StatusOK, map[string]string{
 			"status": fmt.Sprintf("Request to %s instance '%s' is successful", state, name),
-			"jobId":  j.id,
+			"jobId":  id,
 		})
 	default:
 		return errorf(http.StatusBadRequest, "Unknown state '%s'", state)

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"sort"
@@ -20,7 +23,7 @@ const (
 	statusNoOp       = "NO_OP"
 	statusDone       = "DONE"
 	statusFailed     = "FAILED"
-	statusInProgress = "IN_PROGRESS"
+	statusInProgress = cluster.JobInProgress
 	statusAborted    = "ABORTED"
 )
 
@@ -30,8 +33,11 @@ const (
 	jobInstanceDrain  = "INSTANCE_DRAIN"
 )
 
-// job is a rebalance or a drain carried out in the background. Jobs live
-// in the memory of the controller that started them.
+// job is a rebalance or a drain carried out in the background by this
+// controller. Its record in etcd (cluster.Job) is what every controller
+// answers GET /rebalanceStatus from and what keeps two controllers from
+// running jobs on one target; the controller running a job also keeps it
+// here, to report live progress from its plans.
 type job struct {
 	id     string
 	kind   string
@@ -104,14 +110,19 @@ func newJobID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// startJob runs the plans in the background, one after the other, and
-// registers the job; it returns a job already in progress on the same
-// target instead of starting one.
-func (c *Controller) startJob(kind, target string, plans []*assign.Plan) (j, running *job) {
+// startJob records a job on target in etcd and runs the plans in the
+// background, one after the other. If a job already runs on target (on
+// any controller) it starts nothing and returns that job's id.
+func (c *Controller) startJob(ctx context.Context, kind, target string, plans []*assign.Plan) (j *job, running string, err error) {
 	j = &job{id: newJobID(), kind: kind, target: target, plans: plans, start: c.cfg.now(), status: statusInProgress}
-	if running := c.jobs.add(j); running != nil {
-		return nil, running
+	holder, err := c.deps.Store.StartJob(ctx, c.jobRecord(j), c.controllerLive)
+	switch {
+	case err != nil:
+		return nil, "", errorf(http.StatusServiceUnavailable, "record the job: %w", err)
+	case holder != nil:
+		return nil, holder.ID, nil
 	}
+	c.jobs.add(j)
 	c.bgWG.Add(1)
 	go func() {
 		defer c.bgWG.Done()
@@ -119,6 +130,7 @@ func (c *Controller) startJob(kind, target string, plans []*assign.Plan) (j, run
 		defer cancel()
 		log := c.log.With("job", j.id, "kind", kind, "target", target)
 		log.Info("job started", "plans", len(plans))
+		defer c.recordJob(j, log)
 		for _, p := range plans {
 			if err := assign.Execute(ctx, c.deps.Store, c.deps.Cache, p, log); err != nil {
 				status := statusFailed
@@ -133,14 +145,55 @@ func (c *Controller) startJob(kind, target string, plans []*assign.Plan) (j, run
 		log.Info("job done")
 		j.finish(statusDone, "Success with status: "+statusDone, c.cfg.now())
 	}()
-	return j, nil
+	return j, "", nil
 }
 
-// finishedJob registers a rebalance that ended at once (NO_OP, or FAILED
+// finishedJob records a rebalance that ended at once (NO_OP, or FAILED
 // to plan), so that polling its job id answers like any other job.
 func (c *Controller) finishedJob(id, table, status, msg string) {
 	now := c.cfg.now()
-	c.jobs.add(&job{id: id, kind: jobTableRebalance, target: table, start: now, end: now, status: status, msg: msg})
+	j := &job{id: id, kind: jobTableRebalance, target: table, start: now, end: now, status: status, msg: msg}
+	c.jobs.add(j)
+	c.recordJob(j, c.log.With("job", id))
+}
+
+// jobRecord is j's etcd record as it stands, with its progress.
+func (c *Controller) jobRecord(j *job) *cluster.Job {
+	status, msg, end := j.state()
+	rec := &cluster.Job{ID: j.id, Type: j.kind, Target: j.target, Tables: jobTables(j.plans), Controller: c.name,
+		StartMs: j.start.UnixMilli(), Status: status, Message: msg}
+	if !end.IsZero() {
+		rec.EndMs = end.UnixMilli()
+	}
+	if len(j.plans) > 0 {
+		rec.Progress, _ = json.Marshal(progress(c.deps.Cache.Snapshot(), j.plans))
+	}
+	return rec
+}
+
+// recordJob writes j's record, also while the controller shuts down (an
+// aborted job is recorded as such).
+func (c *Controller) recordJob(j *job, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.deps.Store.PutJob(ctx, c.jobRecord(j)); err != nil {
+		log.Warn("record job", "err", err)
+	}
+}
+
+// controllerLive reports whether the named controller is registered (its
+// lease alive): a job is only in progress while its controller lives.
+func (c *Controller) controllerLive(name string) bool {
+	return name == c.name || c.deps.Cache.Snapshot().IsLive(name)
+}
+
+func jobTables(plans []*assign.Plan) []string {
+	tables := make([]string, 0, len(plans))
+	for _, p := range plans {
+		tables = append(tables, p.Table)
+	}
+	sort.Strings(tables)
+	return tables
 }
 
 // rebalanceResult is Pinot's RebalanceResult.
@@ -343,9 +396,12 @@ func (c *Controller) rebalance(w http.ResponseWriter, r *http.Request) error {
 	case dryRun:
 		res.Status, res.Description = statusDone, "Dry-run mode"
 	default:
-		j, running := c.startJob(jobTableRebalance, table, []*assign.Plan{plan})
-		if running != nil {
-			return errorf(http.StatusConflict, "Rebalance job %s is already in progress for table %s", running.id, table)
+		j, running, err := c.startJob(r.Context(), jobTableRebalance, table, []*assign.Plan{plan})
+		if err != nil {
+			return err
+		}
+		if running != "" {
+			return errorf(http.StatusConflict, "Rebalance job %s is already in progress for table %s", running, table)
 		}
 		res.JobID, res.Status, res.Description = j.id, statusInProgress, "In progress, check controller logs for updates"
 		c.log.Info("rebalance started", "table", table, "job", j.id, "moves", len(plan.Moves))
@@ -407,45 +463,65 @@ func progress(snap *cluster.Snapshot, plans []*assign.Plan) progressStats {
 }
 
 // rebalanceStatus is GET /rebalanceStatus/{jobId}, in the shape of Pinot's
-// ServerRebalanceJobStatusResponse; it serves drain jobs too.
+// ServerRebalanceJobStatusResponse; it serves drain jobs too. The
+// controller running the job reports its live progress; any other reads
+// the job's record, where a job whose controller is gone reads ABORTED.
 func (c *Controller) rebalanceStatus(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("jobId")
-	j := c.jobs.get(id)
-	if j == nil {
-		return errorf(http.StatusNotFound, "Failed to find controller job id: %s", id)
+	var rec *cluster.Job
+	if j := c.jobs.get(id); j != nil {
+		rec = c.jobRecord(j)
+	} else {
+		var err error
+		rec, err = c.deps.Store.GetJob(r.Context(), id)
+		if errors.Is(err, cluster.ErrNotFound) {
+			return errorf(http.StatusNotFound, "Failed to find controller job id: %s", id)
+		}
+		if err != nil {
+			return errorf(http.StatusServiceUnavailable, "read job %s: %w", id, err)
+		}
+		if rec.Status == statusInProgress && !c.controllerLive(rec.Controller) {
+			rec.Status = statusAborted
+			rec.Message = fmt.Sprintf("Controller %s, which ran the job, is no longer live", rec.Controller)
+		}
 	}
-	status, msg, end := j.state()
-	now := c.cfg.now()
-	elapsed := now.Sub(j.start)
+	var ps progressStats
+	if len(rec.Progress) > 0 {
+		if err := json.Unmarshal(rec.Progress, &ps); err != nil {
+			return errorf(http.StatusInternalServerError, "job %s: progress: %w", id, err)
+		}
+	}
+	start := time.UnixMilli(rec.StartMs)
+	elapsed := c.cfg.now().Sub(start)
 	var finish int64
-	if !end.IsZero() {
-		finish = int64(end.Sub(j.start) / time.Second)
-		elapsed = end.Sub(j.start)
+	if rec.EndMs != 0 {
+		elapsed = time.UnixMilli(rec.EndMs).Sub(start)
+		finish = int64(elapsed / time.Second)
 	}
+	msg := rec.Message
 	if msg == "" {
 		msg = "In progress, check controller task status for the progress"
 	}
-	tables := make([]string, 0, len(j.plans))
-	for _, p := range j.plans {
-		tables = append(tables, p.Table)
+	tables := rec.Tables
+	if tables == nil {
+		tables = []string{}
 	}
-	sort.Strings(tables)
-	ps := progress(c.deps.Cache.Snapshot(), j.plans)
 	return writeJSON(w, http.StatusOK, map[string]any{
 		"timeElapsedSinceStartInSeconds": int64(elapsed / time.Second),
 		"tableRebalanceProgressStats": map[string]any{
-			"status":                            status,
-			"startTimeMs":                       j.start.UnixMilli(),
+			"status":                            rec.Status,
+			"startTimeMs":                       rec.StartMs,
 			"timeToFinishInSeconds":             finish,
 			"completionStatusMsg":               msg,
 			"rebalanceProgressStatsOverall":     ps,
 			"rebalanceProgressStatsCurrentStep": ps,
 		},
 		"tableRebalanceContext": map[string]any{
-			"jobId": j.id, "originalJobId": j.id, "attemptId": 1,
+			"jobId": rec.ID, "originalJobId": rec.ID, "attemptId": 1,
 		},
-		"jobType": j.kind,
-		"target":  j.target,
-		"tables":  tables,
+		"jobType":    rec.Type,
+		"target":     rec.Target,
+		"tables":     tables,
+		"controller": rec.Controller,
 	})
 }

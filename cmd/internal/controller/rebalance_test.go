@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,9 @@ func (e *env) servingThroughout(table string, stop <-chan struct{}) <-chan strin
 func TestRebalanceAndDrain(t *testing.T) {
 	e := newEnv(t)
 	c := e.start(testConfig())
+	// A second controller answers for the jobs the first runs (behind a
+	// load balancer a client polls whichever it reaches).
+	c2 := e.start(testConfig())
 	s1, s2 := e.server(7601), e.server(7602)
 	addWebTable(t, c.url, nil)
 	sc := webSchema(t)
@@ -120,6 +124,24 @@ func TestRebalanceAndDrain(t *testing.T) {
 		t.Fatalf("the dry run moved segments: %v", l)
 	}
 
+	// While another controller runs a job on the table, this one starts
+	// none: one job per target across controllers.
+	ctx := t.Context()
+	held := &cluster.Job{ID: "held-elsewhere", Type: jobTableRebalance, Target: web, Controller: c2.Name(),
+		StartMs: time.Now().UnixMilli(), Status: statusInProgress}
+	if running, err := e.deps.Store.StartJob(ctx, held, func(string) bool { return true }); err != nil || running != nil {
+		t.Fatalf("record a job for the other controller: %v, %v", running, err)
+	}
+	status, body := call(t, "POST", c.url+"/tables/webTransactions/rebalance?type=OFFLINE", "", nil)
+	if status != 409 {
+		t.Errorf("rebalance while %s runs one: status %d", c2.Name(), status)
+	}
+	wantError(t, 409, body, "held-elsewhere is already in progress")
+	held.Status, held.EndMs = statusDone, time.Now().UnixMilli()
+	if err := e.deps.Store.PutJob(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+
 	stop := make(chan struct{})
 	outage := e.servingThroughout(web, stop)
 	must(t, 200, "POST", c.url+"/tables/webTransactions/rebalance?type=OFFLINE", nil, &res)
@@ -132,6 +154,11 @@ func TestRebalanceAndDrain(t *testing.T) {
 	}
 	if p := st.TableRebalanceProgressStats.RebalanceProgressStatsOverall; p.TotalSegmentsToBeAdded != 2 || p.TotalRemainingSegmentsToBeAdded != 0 || p.TotalRemainingSegmentsToBeDeleted != 0 {
 		t.Errorf("progress after the job: %+v", p)
+	}
+	if st2 := waitJob(t, c2.url, res.JobID); st2.TableRebalanceProgressStats.Status != statusDone ||
+		st2.TableRebalanceProgressStats.RebalanceProgressStatsOverall != st.TableRebalanceProgressStats.RebalanceProgressStatsOverall ||
+		st2.JobType != jobTableRebalance {
+		t.Errorf("the other controller reports the job as %+v, want %+v", st2, st)
 	}
 	snap := e.deps.Cache.Snapshot()
 	if l := loads(snap, web); l[s1.name] != 2 || l[s2.name] != 2 || l[s3.name] != 2 {
@@ -149,9 +176,9 @@ func TestRebalanceAndDrain(t *testing.T) {
 	if drain["jobId"] == "" {
 		t.Fatalf("drain answered %v", drain)
 	}
-	st = waitJob(t, c.url, drain["jobId"])
+	st = waitJob(t, c2.url, drain["jobId"])
 	if st.TableRebalanceProgressStats.Status != statusDone || st.JobType != jobInstanceDrain {
-		t.Fatalf("drain job ended %+v", st)
+		t.Fatalf("drain job ended %+v (asked of the other controller)", st)
 	}
 	close(stop)
 	if msg, bad := <-outage; bad {
@@ -172,11 +199,24 @@ func TestRebalanceAndDrain(t *testing.T) {
 	if a := e.deps.Cache.Snapshot().Assign[web]["seg_new"]; a.Instances[s3.name] != "" {
 		t.Errorf("new segment placed on the draining server: %v", a.Instances)
 	}
-	status, body := call(t, "DELETE", c.url+"/instances/"+s3.name, "", nil)
+	status, body = call(t, "DELETE", c.url+"/instances/"+s3.name, "", nil)
 	if status != 409 {
 		t.Errorf("drop of the live drained server: status %d", status)
 	}
 	wantError(t, 409, body, "still live")
+
+	// A job whose controller died mid-way reads ABORTED, from any controller.
+	orphan := &cluster.Job{ID: "orphan", Type: jobTableRebalance, Target: "other_OFFLINE", Controller: "Controller_gone_9000",
+		StartMs: time.Now().UnixMilli(), Status: statusInProgress}
+	if _, err := e.deps.Store.StartJob(ctx, orphan, func(string) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	var ost statusBody
+	must(t, 200, "GET", c2.url+"/rebalanceStatus/orphan", nil, &ost)
+	if ost.TableRebalanceProgressStats.Status != statusAborted ||
+		!strings.Contains(ost.TableRebalanceProgressStats.CompletionStatusMsg, "Controller_gone_9000") {
+		t.Errorf("status of a job whose controller is gone: %+v", ost)
+	}
 
 	// Unknown job, unknown table.
 	if status, _ := call(t, "GET", c.url+"/rebalanceStatus/nope", "", nil); status != 404 {
