@@ -66,6 +66,29 @@ func (s *Store) create(ctx context.Context, key string, val []byte) error {
 	return nil
 }
 
+// createOrGet stores val at key unless the key exists, in one
+// transaction, and returns the value already there (nil when val was
+// stored). ErrNotFound if the key was there but deleted before it could be
+// read.
+func (s *Store) createOrGet(ctx context.Context, key string, val []byte) ([]byte, error) {
+	resp, err := s.cli.Txn(ctx).
+		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+		Then(clientv3.OpPut(key, string(val))).
+		Else(clientv3.OpGet(key)).
+		Commit()
+	if err != nil {
+		return nil, err
+	}
+	if resp.Succeeded {
+		return nil, nil
+	}
+	kvs := resp.Responses[0].GetResponseRange().Kvs
+	if len(kvs) == 0 {
+		return nil, ErrNotFound
+	}
+	return kvs[0].Value, nil
+}
+
 // update overwrites an existing key.
 func (s *Store) update(ctx context.Context, key string, val []byte) error {
 	resp, err := s.cli.Txn(ctx).
@@ -249,23 +272,15 @@ func (s *Store) EnsureInstance(ctx context.Context, in *Instance) (*Instance, er
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
-		Then(clientv3.OpPut(key, string(val))).
-		Else(clientv3.OpGet(key)).
-		Commit()
-	if err != nil {
+	existing, err := s.createOrGet(ctx, key, val)
+	switch {
+	case errors.Is(err, ErrNotFound), err == nil && existing == nil:
+		return in, nil // stored now, or deleted meanwhile: in stands
+	case err != nil:
 		return nil, err
 	}
-	if resp.Succeeded {
-		return in, nil
-	}
-	kvs := resp.Responses[0].GetResponseRange().Kvs
-	if len(kvs) == 0 {
-		return in, nil
-	}
 	var stored Instance
-	if err := json.Unmarshal(kvs[0].Value, &stored); err != nil {
+	if err := json.Unmarshal(existing, &stored); err != nil {
 		return nil, fmt.Errorf("instance %q: %w", in.Name, err)
 	}
 	stored.Host, stored.Port, stored.GrpcPort, stored.Type = in.Host, in.Port, in.GrpcPort, in.Type

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/tannin-db/tannin/cmd/internal/auth"
 )
 
@@ -38,23 +36,17 @@ func (s *Store) AuthSecret(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
-		Then(clientv3.OpPut(key, string(val))).
-		Else(clientv3.OpGet(key)).
-		Commit()
-	if err != nil {
+	existing, err := s.createOrGet(ctx, key, val)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, errors.New("cluster secret: deleted while being read")
+	case err != nil:
 		return nil, fmt.Errorf("cluster secret: %w", err)
-	}
-	if resp.Succeeded {
+	case existing == nil:
 		return fresh, nil
 	}
-	kvs := resp.Responses[0].GetResponseRange().Kvs
-	if len(kvs) == 0 {
-		return nil, errors.New("cluster secret: deleted while being read")
-	}
 	var stored secretJSON
-	if err := json.Unmarshal(kvs[0].Value, &stored); err != nil || len(stored.HMACKey) < 16 {
+	if err := json.Unmarshal(existing, &stored); err != nil || len(stored.HMACKey) < 16 {
 		return nil, fmt.Errorf("cluster secret at %s does not decode to at least 16 bytes", key)
 	}
 	return stored.HMACKey, nil
