@@ -63,7 +63,9 @@ func (j *job) finish(status, msg string, at time.Time) {
 	j.mu.Unlock()
 }
 
-// jobs registers jobs by id, keeping the latest maxJobs.
+// jobs registers the jobs this controller ran, by id, keeping the latest
+// maxJobs. Which job may run on a target is decided in etcd
+// (cluster.Store.StartJob), not here.
 type jobs struct {
 	mu    sync.Mutex
 	byID  map[string]*job
@@ -80,16 +82,10 @@ func (js *jobs) get(id string) *job {
 	return js.byID[id]
 }
 
-// add registers j unless a job on the same target is in progress, which it
-// returns instead.
-func (js *jobs) add(j *job) *job {
+// add registers j.
+func (js *jobs) add(j *job) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
-	for _, other := range js.byID {
-		if st, _, _ := other.state(); other.target == j.target && st == statusInProgress {
-			return other
-		}
-	}
 	js.byID[j.id] = j
 	js.order = append(js.order, j.id)
 	for len(js.order) > maxJobs {
@@ -100,7 +96,6 @@ func (js *jobs) add(j *job) *job {
 		delete(js.byID, js.order[0])
 		js.order = js.order[1:]
 	}
-	return nil
 }
 
 func newJobID() string {
@@ -115,7 +110,7 @@ func newJobID() string {
 // any controller) it starts nothing and returns that job's id.
 func (c *Controller) startJob(ctx context.Context, kind, target string, plans []*assign.Plan) (j *job, running string, err error) {
 	j = &job{id: newJobID(), kind: kind, target: target, plans: plans, start: c.cfg.now(), status: statusInProgress}
-	holder, err := c.deps.Store.StartJob(ctx, c.jobRecord(j), c.controllerLive)
+	holder, err := c.deps.Store.StartJob(ctx, c.jobRecordWithProgress(j), c.controllerLive)
 	switch {
 	case err != nil:
 		return nil, "", errorf(http.StatusServiceUnavailable, "record the job: %w", err)
@@ -157,7 +152,7 @@ func (c *Controller) finishedJob(id, table, status, msg string) {
 	c.recordJob(j, c.log.With("job", id))
 }
 
-// jobRecord is j's etcd record as it stands, with its progress.
+// jobRecord is j's etcd record as it stands, without its progress.
 func (c *Controller) jobRecord(j *job) *cluster.Job {
 	status, msg, end := j.state()
 	rec := &cluster.Job{ID: j.id, Type: j.kind, Target: j.target, Tables: jobTables(j.plans), Controller: c.name,
@@ -165,6 +160,13 @@ func (c *Controller) jobRecord(j *job) *cluster.Job {
 	if !end.IsZero() {
 		rec.EndMs = end.UnixMilli()
 	}
+	return rec
+}
+
+// jobRecordWithProgress is jobRecord with the progress other controllers
+// report.
+func (c *Controller) jobRecordWithProgress(j *job) *cluster.Job {
+	rec := c.jobRecord(j)
 	if len(j.plans) > 0 {
 		rec.Progress, _ = json.Marshal(progress(c.deps.Cache.Snapshot(), j.plans))
 	}
@@ -176,7 +178,7 @@ func (c *Controller) jobRecord(j *job) *cluster.Job {
 func (c *Controller) recordJob(j *job, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.deps.Store.PutJob(ctx, c.jobRecord(j)); err != nil {
+	if err := c.deps.Store.PutJob(ctx, c.jobRecordWithProgress(j)); err != nil {
 		log.Warn("record job", "err", err)
 	}
 }
@@ -469,8 +471,9 @@ func progress(snap *cluster.Snapshot, plans []*assign.Plan) progressStats {
 func (c *Controller) rebalanceStatus(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("jobId")
 	var rec *cluster.Job
+	var ps progressStats
 	if j := c.jobs.get(id); j != nil {
-		rec = c.jobRecord(j)
+		rec, ps = c.jobRecord(j), progress(c.deps.Cache.Snapshot(), j.plans)
 	} else {
 		var err error
 		rec, err = c.deps.Store.GetJob(r.Context(), id)
@@ -484,11 +487,10 @@ func (c *Controller) rebalanceStatus(w http.ResponseWriter, r *http.Request) err
 			rec.Status = statusAborted
 			rec.Message = fmt.Sprintf("Controller %s, which ran the job, is no longer live", rec.Controller)
 		}
-	}
-	var ps progressStats
-	if len(rec.Progress) > 0 {
-		if err := json.Unmarshal(rec.Progress, &ps); err != nil {
-			return errorf(http.StatusInternalServerError, "job %s: progress: %w", id, err)
+		if len(rec.Progress) > 0 {
+			if err := json.Unmarshal(rec.Progress, &ps); err != nil {
+				return errorf(http.StatusInternalServerError, "job %s: progress: %w", id, err)
+			}
 		}
 	}
 	start := time.UnixMilli(rec.StartMs)
